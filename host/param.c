@@ -1,0 +1,37 @@
+#include "param.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+int bloc_param_find(const bloc_param_spec_t *table, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static void fmt_bound(char *buf, size_t size, double v)
+{
+    if (isinf(v))
+        snprintf(buf, size, "%sinf", v < 0 ? "-" : "");
+    else
+        snprintf(buf, size, "%.17g", v);
+}
+
+int bloc_param_in_range(const bloc_param_spec_t *s, double v, char *msg, size_t msg_size)
+{
+    int lo_ok = (s->flags & BLOC_PARAM_LO_OPEN) ? v > s->lo : v >= s->lo;
+    int hi_ok = (s->flags & BLOC_PARAM_HI_OPEN) ? v < s->hi : v <= s->hi;
+    if (isfinite(v) && lo_ok && hi_ok)
+        return 1;
+    if (msg) {
+        char lo[32], hi[32];
+        fmt_bound(lo, sizeof lo, s->lo);
+        fmt_bound(hi, sizeof hi, s->hi);
+        snprintf(msg, msg_size, "must be in %c%s, %s%c", (s->flags & BLOC_PARAM_LO_OPEN) ? '(' : '[',
+                 lo, hi, (s->flags & BLOC_PARAM_HI_OPEN) ? ')' : ']');
+    }
+    return 0;
+}

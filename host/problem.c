@@ -1,0 +1,85 @@
+#include "problem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const bloc_problem_desc_t *bloc_problem_find(const char *name)
+{
+    for (int i = 0; bloc_problems[i]; i++)
+        if (strcmp(bloc_problems[i]->name, name) == 0)
+            return bloc_problems[i];
+    return NULL;
+}
+
+int bloc_problem_create(bloc_problem_t *pb, const bloc_problem_desc_t *desc, const double *params,
+                        bloc_error_t *err)
+{
+    memset(pb, 0, sizeof *pb);
+    pb->desc = desc;
+    pb->params = params;
+    pb->x_lo = -HUGE_VAL;
+    pb->x_hi = HUGE_VAL;
+    int st = desc->init(pb, err);
+    if (st)
+        bloc_problem_destroy(pb);
+    return st;
+}
+
+void bloc_problem_destroy(bloc_problem_t *pb)
+{
+    if (pb->desc && pb->desc->destroy)
+        pb->desc->destroy(pb);
+    free(pb->x0);
+    free(pb->y0);
+    pb->x0 = pb->y0 = NULL;
+}
+
+/* ---- element-wise problems: kernels <prefix>_grad_F, <prefix>_grad_f,
+ * <prefix>_terms, each over nx work items with arguments (x, y, out..., n). */
+
+int bloc_elementwise_grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x,
+                          int y, int gx, int gy, bloc_error_t *err)
+{
+    char name[BLOC_NAME_LEN];
+    snprintf(name, sizeof name, "%s_grad_%s", pb->desc->kernel_prefix, level == BLOC_UL ? "F" : "f");
+    bloc_node_t *nd = bloc_graph_add(g, list, name, pb->nx, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, x);
+    bloc_arg_vec(nd, y);
+    bloc_arg_vec(nd, gx);
+    bloc_arg_vec(nd, gy);
+    bloc_arg_int(nd, (int)pb->nx);
+    bloc_node_cost(nd, pb->desc->grad_flops_per_item * (double)pb->nx,
+                   2.0 * (double)(pb->nx + pb->ny) * g->rt->real_size);
+    return BLOC_OK;
+}
+
+int bloc_elementwise_eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y, int scalars,
+                          bloc_error_t *err)
+{
+    int rows = pb->desc->nraw;
+    int terms = bloc_graph_find_vec(g, "terms");
+    if (terms < 0 && (terms = bloc_graph_vec(g, "terms", (size_t)rows * pb->nx, NULL, err)) < 0)
+        return err->status;
+    char name[BLOC_NAME_LEN];
+    snprintf(name, sizeof name, "%s_terms", pb->desc->kernel_prefix);
+    bloc_node_t *nd = bloc_graph_add(g, list, name, pb->nx, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, x);
+    bloc_arg_vec(nd, y);
+    bloc_arg_vec(nd, terms);
+    bloc_arg_int(nd, (int)pb->nx);
+    return bloc_graph_reduce_rows(g, list, terms, rows, pb->nx, scalars, 0, err);
+}
+
+double *bloc_fill(size_t n, double v)
+{
+    double *a = malloc((n ? n : 1) * sizeof *a);
+    if (a)
+        for (size_t i = 0; i < n; i++)
+            a[i] = v;
+    return a;
+}

@@ -1,0 +1,78 @@
+/* Problem descriptors: sizes, start point, UL box, parameter table, and the
+ * oracles a solver composes into its graph. Every oracle appends kernel
+ * launches to a graph list; nothing is computed on the host. */
+#ifndef BLOC_PROBLEM_H
+#define BLOC_PROBLEM_H
+
+#include "graph.h"
+#include "param.h"
+
+#include <math.h>
+
+typedef enum { BLOC_UL = 0, BLOC_LL = 1 } bloc_level_t;
+
+#define BLOC_MAX_METRICS 8
+/* Scalar slots written by eval + finish: F, f (the LL objective phi), then
+ * the problem's metrics in metric_names order. */
+#define BLOC_SLOT_F 0
+#define BLOC_SLOT_LL 1
+#define BLOC_SLOT_METRIC0 2
+
+typedef struct bloc_problem bloc_problem_t;
+
+typedef struct bloc_problem_desc {
+    const char *name;
+    const char *summary;
+    const bloc_param_spec_t *params;
+    int nparams;
+    const char *kernel_source;      /* e.g. "problems/toy_nonconvex.cl" */
+    const char *kernel_prefix;      /* element-wise problems: kernel name prefix */
+    double grad_flops_per_item;     /* element-wise problems: cost model */
+    const char *const *metric_names;
+    int nmetrics;
+    int nraw;                       /* scalars the eval nodes write */
+    /* Reads pb->params; sets nx, ny, x0, y0 (malloc'd), x_lo, x_hi. */
+    int (*init)(bloc_problem_t *pb, bloc_error_t *err);
+    /* Creates the problem's data vectors in the graph (may be NULL). */
+    int (*setup)(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err);
+    /* (gx, gy) <- gradient of F (level UL) or f (level LL) at (x, y). */
+    int (*grad)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level,
+                int x, int y, int gx, int gy, bloc_error_t *err);
+    /* raw scalars[0 .. nraw) <- sums from which finish derives F, f, metrics. */
+    int (*eval)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y,
+                int scalars, bloc_error_t *err);
+    /* out[0 .. 2 + nmetrics) from raw[0 .. nraw), in double on the host. */
+    void (*finish)(const bloc_problem_t *pb, const double *raw, double *out);
+    void (*destroy)(bloc_problem_t *pb);
+} bloc_problem_desc_t;
+
+struct bloc_problem {
+    const bloc_problem_desc_t *desc;
+    const double *params;   /* config values, desc->params order */
+    size_t nx, ny;
+    double *x0, *y0;
+    double x_lo, x_hi;      /* UL box (Proj_X); +-HUGE_VAL when unconstrained */
+    void *data;             /* problem-private */
+};
+
+/* Generic oracles for element-wise problems (desc->kernel_prefix):
+ * kernels PREFIX_grad_F / PREFIX_grad_f (x, y, gx, gy, n) and
+ * PREFIX_terms (x, y, terms, n) writing nraw rows of nx terms, summed by the
+ * fixed-shape reduction into scalars[0 .. nraw). */
+int bloc_elementwise_grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x,
+                          int y, int gx, int gy, bloc_error_t *err);
+int bloc_elementwise_eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y, int scalars,
+                          bloc_error_t *err);
+
+/* malloc'd array of n copies of v (NULL when out of memory). */
+double *bloc_fill(size_t n, double v);
+
+const bloc_problem_desc_t *bloc_problem_find(const char *name);
+/* NULL-terminated registry. */
+extern const bloc_problem_desc_t *const bloc_problems[];
+
+int bloc_problem_create(bloc_problem_t *pb, const bloc_problem_desc_t *desc,
+                        const double *params, bloc_error_t *err);
+void bloc_problem_destroy(bloc_problem_t *pb);
+
+#endif

@@ -1,0 +1,28 @@
+/* The problems and solvers this build knows, by config name. */
+#include <string.h>
+
+#include "problem.h"
+#include "solver.h"
+
+extern const bloc_problem_desc_t bloc_problem_toy_nonconvex;
+extern const bloc_problem_desc_t bloc_problem_toy_merely_convex;
+extern const bloc_solver_desc_t bloc_solver_meha;
+
+const bloc_problem_desc_t *const bloc_problems[] = {
+    &bloc_problem_toy_nonconvex,
+    &bloc_problem_toy_merely_convex,
+    NULL,
+};
+
+const bloc_solver_desc_t *const bloc_solvers[] = {
+    &bloc_solver_meha,
+    NULL,
+};
+
+const bloc_solver_desc_t *bloc_solver_find(const char *name)
+{
+    for (int i = 0; bloc_solvers[i]; i++)
+        if (strcmp(bloc_solvers[i]->name, name) == 0)
+            return bloc_solvers[i];
+    return NULL;
+}

@@ -1,0 +1,39 @@
+/* The run loop: builds runtime, problem and graph from a config, replays
+ * the step list, evaluates at log points (the only read-backs), shows
+ * progress, and writes DIR/trajectory.csv and DIR/summary.json. */
+#ifndef BLOC_RUN_H
+#define BLOC_RUN_H
+
+#include "config.h"
+#include "problem.h"
+
+typedef enum {
+    BLOC_PROGRESS_AUTO = 0, /* bar on a terminal, periodic lines otherwise */
+    BLOC_PROGRESS_NONE,
+    BLOC_PROGRESS_LINES
+} bloc_progress_mode_t;
+
+typedef struct {
+    bloc_progress_mode_t progress;
+    const char *out_dir;     /* NULL: cfg->output */
+} bloc_run_options_t;
+
+typedef struct {
+    long iterations;
+    double values[2 + BLOC_MAX_METRICS];  /* final F, f, metrics */
+    const char *metric_names[BLOC_MAX_METRICS];
+    int nmetrics;
+    double wall_seconds;          /* iteration loop, evaluations included */
+    double wall_per_iter;         /* wall_seconds / iterations */
+    double device_per_iter;       /* median over sampled iterations of summed kernel time */
+    double span_per_iter;         /* median of (last end - first start) over sampled iterations */
+    double startup_seconds;       /* runtime create + program build + graph setup */
+    double build_seconds;
+    int program_from_cache;
+    int launches_per_iter;
+    char out_dir[1024];
+} bloc_run_result_t;
+
+int bloc_run(const bloc_config_t *cfg, const bloc_run_options_t *opt, bloc_run_result_t *res, bloc_error_t *err);
+
+#endif

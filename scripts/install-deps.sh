@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs bloc's build, run and test dependencies from Debian packages.
+# Does nothing when they are all present; otherwise needs root (or sudo).
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config
+      ocl-icd-opencl-dev opencl-c-headers clinfo pocl-opencl-icd
+      libclblast-dev libyaml-dev libcriterion-dev zlib1g-dev
+      dataset-fashion-mnist)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,41 @@
+#include "support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int bloc_test_run_cli(const char *args, char *out, size_t size)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1 </dev/null", BLOC_BIN, args);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    size_t n = fread(out, 1, size - 1, p);
+    out[n] = '\0';
+    while (fgetc(p) != EOF) /* drain the rest so the child can exit */
+        ;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void bloc_test_first_line(const char *text, char *line, size_t size)
+{
+    size_t n = strcspn(text, "\n");
+    if (n >= size)
+        n = size - 1;
+    memcpy(line, text, n);
+    line[n] = '\0';
+}
+
+void bloc_test_tmpdir(const char *tag, char *dir, size_t size)
+{
+    snprintf(dir, size, "%s/test-tmp/%s-%ld", BLOC_BUILD_DIR, tag, (long)getpid());
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    if (system(cmd) != 0)
+        abort();
+}

@@ -1,0 +1,18 @@
+/* Helpers shared by the Criterion suites. */
+#ifndef BLOC_TEST_SUPPORT_H
+#define BLOC_TEST_SUPPORT_H
+
+#include <stddef.h>
+
+/* Runs `BLOC_BIN args` through /bin/sh with stdout+stderr captured into out
+ * (NUL-terminated, truncated to size). Returns the exit code, or -1 if the
+ * process did not exit normally. */
+int bloc_test_run_cli(const char *args, char *out, size_t size);
+
+/* First line of text copied into line (without the newline). */
+void bloc_test_first_line(const char *text, char *line, size_t size);
+
+/* Fresh empty temporary directory under the build tree; path in dir. */
+void bloc_test_tmpdir(const char *tag, char *dir, size_t size);
+
+#endif
