@@ -39,3 +39,8 @@ void bloc_test_tmpdir(const char *tag, char *dir, size_t size)
     if (system(cmd) != 0)
         abort();
 }
+
+int bloc_test_starts_with(const char *text, const char *prefix)
+{
+    return strncmp(text, prefix, strlen(prefix)) == 0;
+}

@@ -12,6 +12,9 @@ int bloc_test_run_cli(const char *args, char *out, size_t size);
 /* First line of text copied into line (without the newline). */
 void bloc_test_first_line(const char *text, char *line, size_t size);
 
+/* 1 if text begins with prefix. */
+int bloc_test_starts_with(const char *text, const char *prefix);
+
 /* Fresh empty temporary directory under the build tree; path in dir. */
 void bloc_test_tmpdir(const char *tag, char *dir, size_t size);
 

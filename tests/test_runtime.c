@@ -1,0 +1,204 @@
+/* Runtime: SHA-256, kernel sources, program cache, device selection and
+ * OpenCL error reporting. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "program_cache.h"
+#include "runtime.h"
+#include "sha256.h"
+#include "sources.h"
+#include "support.h"
+
+static void sha(const char *msg, char hex[65])
+{
+    bloc_sha256_t s;
+    bloc_sha256_init(&s);
+    bloc_sha256_update(&s, msg, strlen(msg));
+    bloc_sha256_hex(&s, hex);
+}
+
+/* FIPS 180-4 test vectors. */
+Test(sha256, known_vectors)
+{
+    char h[65];
+    sha("", h);
+    cr_assert_str_eq(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sha("abc", h);
+    cr_assert_str_eq(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    sha("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", h);
+    cr_assert_str_eq(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+/* The runtime hash of a source read through BLOC_KERNEL_ROOT equals the
+ * build-time (CMake) hash of the embedded copy. */
+Test(sources, kernel_root_matches_embedded)
+{
+    bloc_source_t emb, disk;
+    int owned;
+    bloc_error_t err;
+    cr_assert_eq(bloc_source_get("kernels/reduce.cl", &emb, &owned, &err), BLOC_OK, "%s", err.message);
+    cr_assert_eq(owned, 0);
+    setenv("BLOC_KERNEL_ROOT", BLOC_TEST_DIR "/..", 1);
+    cr_assert_eq(bloc_source_get("kernels/reduce.cl", &disk, &owned, &err), BLOC_OK, "%s", err.message);
+    unsetenv("BLOC_KERNEL_ROOT");
+    cr_assert_eq(owned, 1);
+    cr_assert_str_eq(disk.sha256, emb.sha256);
+    cr_assert_eq(disk.len, emb.len);
+    cr_assert_eq(memcmp(disk.text, emb.text, emb.len), 0);
+    free((char *)disk.text);
+    cr_assert_eq(bloc_source_get("kernels/nope.cl", &emb, &owned, &err), BLOC_ERR_INTERNAL);
+    cr_assert_str_eq(err.message, "kernel source kernels/nope.cl is not embedded in this build");
+}
+
+static const char *const srcs[] = {"kernels/vec.cl"};
+
+static int build(const char *cache_dir, bloc_runtime_t *rt, bloc_error_t *err)
+{
+    setenv("BLOC_CACHE_DIR", cache_dir, 1);
+    int st = bloc_runtime_create(rt, getenv("BLOC_TEST_DEVICE"), BLOC_FP32, err);
+    cr_assert_eq(st, BLOC_OK, "%s", err->message);
+    return bloc_runtime_build(rt, srcs, 1, err);
+}
+
+/* Cold build writes the cache, warm build loads it, a corrupt entry is a
+ * miss that rebuilds and rewrites, and the kernels of a cached program run. */
+Test(cache, cold_warm_corrupt)
+{
+    char dir[1024];
+    bloc_test_tmpdir("cache", dir, sizeof dir);
+    bloc_runtime_t rt;
+    bloc_error_t err;
+    cr_assert_eq(build(dir, &rt, &err), BLOC_OK, "%s", err.message);
+    cr_assert_eq(rt.program_from_cache, 0);
+    cr_assert(strstr(rt.cache_file, dir) == rt.cache_file, "cache file %s not in %s", rt.cache_file, dir);
+    char file[1024];
+    snprintf(file, sizeof file, "%s", rt.cache_file);
+    bloc_runtime_release(&rt);
+
+    cr_assert_eq(build(dir, &rt, &err), BLOC_OK, "%s", err.message);
+    cr_assert_eq(rt.program_from_cache, 1);
+    cl_kernel k;
+    cr_assert_eq(bloc_runtime_kernel(&rt, "vec_axpby", &k, &err), BLOC_OK, "%s", err.message);
+    clReleaseKernel(k);
+    bloc_runtime_release(&rt);
+
+    FILE *f = fopen(file, "r+b"); /* flip bytes inside the stored key */
+    cr_assert_not_null(f);
+    fseek(f, 20, SEEK_SET);
+    fputs("XXXX", f);
+    fclose(f);
+    cr_assert_eq(build(dir, &rt, &err), BLOC_OK, "%s", err.message);
+    cr_assert_eq(rt.program_from_cache, 0, "corrupt cache entry was used");
+    bloc_runtime_release(&rt);
+    cr_assert_eq(build(dir, &rt, &err), BLOC_OK, "%s", err.message);
+    cr_assert_eq(rt.program_from_cache, 1, "rebuilt entry not rewritten");
+    bloc_runtime_release(&rt);
+
+    f = fopen(file, "r+b"); /* truncate */
+    cr_assert_not_null(f);
+    cr_assert_eq(ftruncate(fileno(f), 100), 0);
+    fclose(f);
+    cr_assert_eq(build(dir, &rt, &err), BLOC_OK, "%s", err.message);
+    cr_assert_eq(rt.program_from_cache, 0, "truncated cache entry was used");
+    bloc_runtime_release(&rt);
+}
+
+Test(cache, disabled)
+{
+    bloc_runtime_t rt;
+    bloc_error_t err;
+    cr_assert_eq(build("off", &rt, &err), BLOC_OK, "%s", err.message);
+    cr_assert_eq(rt.program_from_cache, 0);
+    cr_assert_str_eq(rt.cache_file, "");
+    bloc_runtime_release(&rt);
+}
+
+/* A kernel that does not compile: BLOC_ERR_BUILD naming the call, the code,
+ * the options and the log, which points at the file and line. */
+Test(runtime, build_failure_reports_log)
+{
+    char dir[1024], cmd[4096];
+    bloc_test_tmpdir("badkernel", dir, sizeof dir);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/kernels' && cp '%s/../kernels/common.cl' '%s/kernels/' && "
+             "printf '__kernel void vec_copy(__global real *x) {\\n  x[0] = undefined_name;\\n}\\n' > '%s/kernels/vec.cl'",
+             dir, BLOC_TEST_DIR, dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    setenv("BLOC_KERNEL_ROOT", dir, 1);
+    bloc_runtime_t rt;
+    bloc_error_t err;
+    int st = build("off", &rt, &err);
+    unsetenv("BLOC_KERNEL_ROOT");
+    cr_assert_eq(st, BLOC_ERR_BUILD);
+    cr_assert(bloc_test_starts_with(err.message, "clBuildProgram failed: CL_BUILD_PROGRAM_FAILURE (-11) on "), "%s", err.message);
+    cr_assert_not_null(strstr(err.message, "\nbuild options: -cl-std=CL1.2 -DBLOC_FP64=0\nbuild log:\n"), "%s", err.message);
+    cr_assert_not_null(strstr(err.message, "kernels/vec.cl:2:"), "log does not locate the error: %s", err.message);
+    cr_assert_not_null(strstr(err.message, "undefined_name"), "%s", err.message);
+    bloc_runtime_release(&rt);
+}
+
+Test(runtime, unknown_kernel_name)
+{
+    bloc_runtime_t rt;
+    bloc_error_t err;
+    cr_assert_eq(build("off", &rt, &err), BLOC_OK, "%s", err.message);
+    cl_kernel k;
+    cr_assert_eq(bloc_runtime_kernel(&rt, "no_such_kernel", &k, &err), BLOC_ERR_CL);
+    cr_assert_str_eq(err.message, "clCreateKernel(\"no_such_kernel\") failed: CL_INVALID_KERNEL_NAME (-46)");
+    bloc_runtime_release(&rt);
+}
+
+Test(devices, selection)
+{
+    bloc_device_info_t d, d2;
+    bloc_error_t err;
+    cr_assert_eq(bloc_device_select(NULL, &d, &err), BLOC_OK, "%s", err.message);
+    cr_assert_eq(d.is_simulator, 0, "default device must not be a simulator");
+    char idx[32];
+    snprintf(idx, sizeof idx, "%d:%d", d.platform_index, d.device_index);
+    cr_assert_eq(bloc_device_select(idx, &d2, &err), BLOC_OK, "%s", err.message);
+    cr_assert_str_eq(d2.device_name, d.device_name);
+    cr_assert_eq(bloc_device_select(bloc_device_type_name(d.type), &d2, &err), BLOC_OK, "%s", err.message);
+    cr_assert_eq(bloc_device_select("no-such-device-xyz", &d2, &err), BLOC_ERR_DEVICE);
+    cr_assert(bloc_test_starts_with(err.message, "no OpenCL device matches 'no-such-device-xyz'; available:\n  "), "%s", err.message);
+    cr_assert_eq(bloc_device_select("99:0", &d2, &err), BLOC_ERR_DEVICE);
+    cr_assert(bloc_test_starts_with(err.message, "no OpenCL device matches '99:0'"), "%s", err.message);
+}
+
+/* CLI surface: help, version, devices, and usage errors exit 2. */
+Test(cli, commands_and_usage_errors)
+{
+    char out[16384], first[512];
+    cr_assert_eq(bloc_test_run_cli("--version", out, sizeof out), 0);
+    cr_assert_str_eq(out, "bloc " BLOC_VERSION "\n");
+    cr_assert_eq(bloc_test_run_cli("--help", out, sizeof out), 0);
+    cr_assert(bloc_test_starts_with(out, "usage: bloc <command> [options]\n"));
+    cr_assert_eq(bloc_test_run_cli("devices", out, sizeof out), 0);
+    cr_assert_not_null(strstr(out, "* = default device"), "%s", out);
+    cr_assert_eq(bloc_test_run_cli("frobnicate", out, sizeof out), 2);
+    bloc_test_first_line(out, first, sizeof first);
+    cr_assert_str_eq(first, "bloc: unknown command 'frobnicate'");
+    cr_assert_eq(bloc_test_run_cli("run", out, sizeof out), 2);
+    bloc_test_first_line(out, first, sizeof first);
+    cr_assert_str_eq(first, "bloc: run needs a CONFIG file");
+    cr_assert_eq(bloc_test_run_cli("run x.yaml --bogus", out, sizeof out), 2);
+    bloc_test_first_line(out, first, sizeof first);
+    cr_assert_str_eq(first, "bloc: unknown option '--bogus'");
+    cr_assert_eq(bloc_test_run_cli("run x.yaml --progress fancy", out, sizeof out), 2);
+    bloc_test_first_line(out, first, sizeof first);
+    cr_assert_str_eq(first, "bloc: --progress takes auto, lines or none, not 'fancy'");
+}
+
+/* A device that does not exist: clear message, exit 1, nothing run. */
+Test(cli, run_on_missing_device)
+{
+    char out[16384], first[512], args[1024];
+    snprintf(args, sizeof args, "run '%s/../configs/meha_toy_merely_convex.yaml' --device no-such-gpu --out /tmp/bloc-never",
+             BLOC_TEST_DIR);
+    cr_assert_eq(bloc_test_run_cli(args, out, sizeof out), 1);
+    bloc_test_first_line(out, first, sizeof first);
+    cr_assert_str_eq(first, "no OpenCL device matches 'no-such-gpu'; available:");
+}

@@ -1,0 +1,153 @@
+/* Solvers against the known optima of their problems (shared/spec/problems.md),
+ * run end to end from the shipped configs. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "run.h"
+#include "support.h"
+
+static void run_config(const char *name, const char *override, bloc_run_result_t *res, char *dir, size_t dsize)
+{
+    char path[1024];
+    bloc_config_t cfg;
+    bloc_error_t err;
+    snprintf(path, sizeof path, "%s/../configs/%s", BLOC_TEST_DIR, name);
+    cr_assert_eq(bloc_config_load(&cfg, path, &err), BLOC_OK, "%s", err.message);
+    if (override)
+        cr_assert_eq(bloc_config_set(&cfg, override, &err), BLOC_OK, "%s", err.message);
+    const char *dev = getenv("BLOC_TEST_DEVICE");
+    if (dev)
+        snprintf(cfg.device, sizeof cfg.device, "%s", dev);
+    bloc_test_tmpdir(name, dir, dsize);
+    bloc_run_options_t opt = {BLOC_PROGRESS_NONE, dir};
+    cr_assert_eq(bloc_run(&cfg, &opt, res, &err), BLOC_OK, "%s", err.message);
+    cr_assert_eq(res->iterations, cfg.iterations);
+}
+
+static double metric(const bloc_run_result_t *res, const char *name)
+{
+    for (int i = 0; i < res->nmetrics; i++)
+        if (!strcmp(res->metric_names[i], name))
+            return res->values[2 + i];
+    cr_assert_fail("no metric %s", name);
+    return NAN;
+}
+
+/* Bar (issue 2): x within 1e-3 of x* = 1 (2-norm over the n = 10 coordinates). */
+Test(meha, toy_merely_convex_fp32)
+{
+    bloc_run_result_t r;
+    char dir[1024];
+    run_config("meha_toy_merely_convex.yaml", NULL, &r, dir, sizeof dir);
+    cr_assert_lt(metric(&r, "x_err"), 1e-3, "x_err %g", metric(&r, "x_err"));
+    cr_assert_lt(metric(&r, "y_err"), 1e-3, "y_err %g", metric(&r, "y_err"));
+    cr_assert_lt(metric(&r, "ll_residual"), 1e-3);
+    cr_assert_lt(fabs(r.values[0]), 1e-6, "F* = 0, got %g", r.values[0]);
+}
+
+/* In fp64 the same 500 iterations converge to rounding level (no penalty
+ * bias on this problem: grad F vanishes at the optimum). */
+Test(meha, toy_merely_convex_fp64)
+{
+    bloc_run_result_t r;
+    char dir[1024];
+    run_config("meha_toy_merely_convex.yaml", "precision=fp64", &r, dir, sizeof dir);
+    cr_assert_lt(metric(&r, "x_err"), 1e-8, "x_err %g", metric(&r, "x_err"));
+    cr_assert_lt(metric(&r, "y_err"), 1e-8);
+}
+
+/* Bar (issue 2): from (-6, 0), |x - x*| / x* < 1e-3 and |sin(x + y - 2) + 1| < 1e-4,
+ * x* = 3 pi / 4 (the k = 1 branch; the published code stalls at 0.15). */
+static void check_nonconvex(const bloc_run_result_t *r)
+{
+    cr_assert_lt(metric(r, "x_rel_err"), 1e-3, "x_rel_err %g", metric(r, "x_rel_err"));
+    cr_assert_lt(metric(r, "ll_residual"), 1e-4, "ll_residual %g", metric(r, "ll_residual"));
+    cr_assert_lt(fabs(r->values[0] - 0.25363), 0.01, "F %g, F* = 0.25363", r->values[0]);
+}
+
+Test(meha, toy_nonconvex_1d_fp32) { bloc_run_result_t r; char d[1024]; run_config("meha_toy_nonconvex_1d.yaml", NULL, &r, d, sizeof d); check_nonconvex(&r); }
+Test(meha, toy_nonconvex_1d_fp64) { bloc_run_result_t r; char d[1024]; run_config("meha_toy_nonconvex_1d.yaml", "precision=fp64", &r, d, sizeof d); check_nonconvex(&r); }
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return strdup(buf);
+}
+
+/* Drops the wall-clock column so trajectories can be compared exactly. */
+static void strip_wall(char *csv)
+{
+    char *out = csv;
+    for (char *p = csv; *p;) {
+        char *comma = strchr(p, ',');
+        char *nl = strchr(p, '\n');
+        if (!nl)
+            nl = p + strlen(p);
+        char *second = comma && comma < nl ? strchr(comma + 1, ',') : NULL;
+        size_t a = comma && comma < nl ? (size_t)(comma - p) : (size_t)(nl - p);
+        memmove(out, p, a);
+        out += a;
+        p += a;
+        if (second && second < nl)
+            p = second;
+        size_t b = (size_t)(nl - p) + (*nl ? 1 : 0);
+        memmove(out, p, b);
+        out += b;
+        p += b;
+    }
+    *out = '\0';
+}
+
+/* Same config, same device: bit-identical trajectories (fixed-shape reductions). */
+Test(meha, trajectory_bitwise_reproducible)
+{
+    bloc_run_result_t r;
+    char d1[1024], d2[1024], p[1100];
+    run_config("meha_toy_merely_convex.yaml", "iterations=200", &r, d1, sizeof d1);
+    snprintf(p, sizeof p, "%s/trajectory.csv", d1);
+    char *a = slurp(p);
+    run_config("meha_toy_nonconvex_1d.yaml", "iterations=100", &r, d2, sizeof d2); /* something in between */
+    run_config("meha_toy_merely_convex.yaml", "iterations=200", &r, d2, sizeof d2);
+    snprintf(p, sizeof p, "%s/trajectory.csv", d2);
+    char *b = slurp(p);
+    strip_wall(a);
+    strip_wall(b);
+    cr_assert(strlen(a) > 200, "trajectory too short: %s", a);
+    cr_assert_str_eq(a, b);
+    free(a);
+    free(b);
+}
+
+/* Result files: the CSV has a header and one row per log point; the summary
+ * records the config, device, build options and final metrics. */
+Test(meha, result_files)
+{
+    bloc_run_result_t r;
+    char d[1024], p[1100];
+    run_config("meha_toy_merely_convex.yaml", "log_every=100", &r, d, sizeof d);
+    snprintf(p, sizeof p, "%s/trajectory.csv", d);
+    char *csv = slurp(p);
+    cr_assert(bloc_test_starts_with(csv, "iteration,wall_s,F,f,x_err,y_err,ll_residual\n0,"), "header: %.60s", csv);
+    int rows = 0;
+    for (char *c = csv; *c; c++)
+        rows += *c == '\n';
+    cr_assert_eq(rows, 1 + 6, "header + iterations 0,100..500");
+    snprintf(p, sizeof p, "%s/summary.json", d);
+    char *js = slurp(p);
+    const char *keys[] = {"\"status\": \"ok\"", "\"name\": \"meha\"", "\"name\": \"toy_merely_convex\"",
+                          "\"options\": \"-cl-std=CL1.2 -DBLOC_FP64=0\"", "\"driver\": ", "\"sources_sha256\": ",
+                          "\"device_per_iteration_s\": ", "\"x_err\": ", "\"iteration\": 500"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        cr_assert_not_null(strstr(js, keys[i]), "summary.json lacks %s:\n%s", keys[i], js);
+    free(csv);
+    free(js);
+}
