@@ -30,8 +30,10 @@ int bloc_param_in_range(const bloc_param_spec_t *s, double v, char *msg, size_t 
         char lo[32], hi[32];
         fmt_bound(lo, sizeof lo, s->lo);
         fmt_bound(hi, sizeof hi, s->hi);
-        snprintf(msg, msg_size, "must be in %c%s, %s%c", (s->flags & BLOC_PARAM_LO_OPEN) ? '(' : '[',
-                 lo, hi, (s->flags & BLOC_PARAM_HI_OPEN) ? ')' : ']');
+        /* an infinite bound is never attained: print it open */
+        int lo_open = (s->flags & BLOC_PARAM_LO_OPEN) || isinf(s->lo);
+        int hi_open = (s->flags & BLOC_PARAM_HI_OPEN) || isinf(s->hi);
+        snprintf(msg, msg_size, "must be in %c%s, %s%c", lo_open ? '(' : '[', lo, hi, hi_open ? ')' : ']');
     }
     return 0;
 }
