@@ -13,11 +13,12 @@ const bloc_problem_desc_t *bloc_problem_find(const char *name)
 }
 
 int bloc_problem_create(bloc_problem_t *pb, const bloc_problem_desc_t *desc, const double *params,
-                        bloc_error_t *err)
+                        unsigned long seed, bloc_error_t *err)
 {
     memset(pb, 0, sizeof *pb);
     pb->desc = desc;
     pb->params = params;
+    pb->seed = seed;
     pb->x_lo = -HUGE_VAL;
     pb->x_hi = HUGE_VAL;
     int st = desc->init(pb, err);

@@ -35,9 +35,16 @@ typedef struct bloc_problem_desc {
     int (*init)(bloc_problem_t *pb, bloc_error_t *err);
     /* Creates the problem's data vectors in the graph (may be NULL). */
     int (*setup)(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err);
-    /* (gx, gy) <- gradient of F (level UL) or f (level LL) at (x, y). */
+    /* (gx, gy) <- gradient of F (level UL) or of the LL objective (level LL)
+     * at (x, y). For level LL, gx is grad_x phi = grad_x (f + g) (g's part
+     * where g depends smoothly on x, e.g. |y_i| for g = sum x_i |y_i|) and gy
+     * is grad_y f only: the nonsmooth g enters y through prox. */
     int (*grad)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level,
                 int x, int y, int gx, int gy, bloc_error_t *err);
+    /* v <- prox_{step g(x, .)}(v), in place; NULL when the LL has no
+     * nonsmooth term g. */
+    int (*prox)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int v, double step,
+                bloc_error_t *err);
     /* raw scalars[0 .. nraw) <- sums from which finish derives F, f, metrics. */
     int (*eval)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y,
                 int scalars, bloc_error_t *err);
@@ -49,6 +56,7 @@ typedef struct bloc_problem_desc {
 struct bloc_problem {
     const bloc_problem_desc_t *desc;
     const double *params;   /* config values, desc->params order */
+    unsigned long seed;     /* config seed, for problems that draw data */
     size_t nx, ny;
     double *x0, *y0;
     double x_lo, x_hi;      /* UL box (Proj_X); +-HUGE_VAL when unconstrained */
@@ -72,7 +80,7 @@ const bloc_problem_desc_t *bloc_problem_find(const char *name);
 extern const bloc_problem_desc_t *const bloc_problems[];
 
 int bloc_problem_create(bloc_problem_t *pb, const bloc_problem_desc_t *desc,
-                        const double *params, bloc_error_t *err);
+                        const double *params, unsigned long seed, bloc_error_t *err);
 void bloc_problem_destroy(bloc_problem_t *pb);
 
 #endif

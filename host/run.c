@@ -51,7 +51,7 @@ static int setup(run_state_t *s, const bloc_config_t *cfg, bloc_error_t *err)
     if ((size_t)cfg->local_size > s->rt.dev.max_work_group)
         return bloc_error_set(err, BLOC_ERR_DEVICE, "reduction.local_size %d exceeds the device's maximum work-group size %zu",
                               cfg->local_size, s->rt.dev.max_work_group);
-    if ((st = bloc_problem_create(&s->pb, cfg->problem, cfg->problem_params, err)))
+    if ((st = bloc_problem_create(&s->pb, cfg->problem, cfg->problem_params, cfg->seed, err)))
         return st;
     const char *src[MAX_SOURCES];
     int ns = 0;
