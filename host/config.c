@@ -477,7 +477,8 @@ static const char *expected(const field_t *f, const field_t *sec)
     case F_PROBLEM:
     case F_SOLVER:
     case F_SECTION: return "a mapping";
-    default: return f->spec.type == BLOC_PARAM_INT ? "an integer" : "a number";
+    default:
+        return f->spec.type == BLOC_PARAM_INT ? "an integer" : f->spec.type == BLOC_PARAM_CHOICE ? "a word" : "a number";
     }
 }
 
@@ -564,6 +565,25 @@ static int set_name(const ctx_t *cx, bloc_config_t *cfg, field_kind_t kind, cons
     return BLOC_OK;
 }
 
+/* A CHOICE parameter: one of the spec's words; stores its index. */
+static int set_choice(const ctx_t *cx, const field_t *f, void *target, const scalar_t *v, const char *path)
+{
+    char shown[4 * SHOW_VALUE + 8], words[512] = "";
+    int idx = is_null(v) || memchr(v->text, '\0', v->len) ? -1 : bloc_param_choice(&f->spec, v->text, v->len);
+    if (idx >= 0) {
+        *(double *)target = idx;
+        return BLOC_OK;
+    }
+    for (int i = 0; f->spec.choices[i]; i++) {
+        if (i)
+            strncat(words, ", ", sizeof words - strlen(words) - 1);
+        strncat(words, f->spec.choices[i], sizeof words - strlen(words) - 1);
+    }
+    if (is_null(v))
+        return fail(cx, v->mark, path, "expected one of %s, got null", words);
+    return fail(cx, v->mark, path, "expected one of %s, got %s", words, quoted(shown, sizeof shown, v->text, v->len));
+}
+
 /* Sets one scalar key: the single setter behind the file and --set. */
 static int set_scalar(const ctx_t *cx, bloc_config_t *cfg, const field_t *sec, const slot_t *s,
                       const scalar_t *v, const char *path)
@@ -594,10 +614,13 @@ static int set_scalar(const ctx_t *cx, bloc_config_t *cfg, const field_t *sec, c
             return fail(cx, v->mark, path, "expected fp32 or fp64, got %s",
                         quoted(shown, sizeof shown, v->text, v->len));
         return BLOC_OK;
+    case F_PARAM:
+        if (f->spec.type == BLOC_PARAM_CHOICE)
+            return set_choice(cx, f, s->target, v, path);
+        /* fall through */
     case F_LONG:
     case F_ULONG:
-    case F_INT:
-    case F_PARAM: {
+    case F_INT: {
         double d = 0;
         long long i = 0;
         char range[160];

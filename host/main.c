@@ -82,12 +82,14 @@ static void print_params(const bloc_param_spec_t *p, int n)
 {
     for (int i = 0; i < n; i++) {
         char def[32];
+        const char *type = p[i].type == BLOC_PARAM_INT ? "int" : p[i].type == BLOC_PARAM_CHOICE ? "word" : "real";
         if (p[i].flags & BLOC_PARAM_REQUIRED)
             snprintf(def, sizeof def, "required");
+        else if (p[i].type == BLOC_PARAM_CHOICE)
+            snprintf(def, sizeof def, "default %s", p[i].choices[(int)p[i].def]);
         else
             snprintf(def, sizeof def, "default %g", p[i].def);
-        printf("      %-10s %-4s %-16s %s\n", p[i].name, p[i].type == BLOC_PARAM_INT ? "int" : "real", def,
-               p[i].help);
+        printf("      %-10s %-4s %-16s %s\n", p[i].name, type, def, p[i].help);
     }
 }
 

@@ -12,6 +12,14 @@ int bloc_param_find(const bloc_param_spec_t *table, int n, const char *name)
     return -1;
 }
 
+int bloc_param_choice(const bloc_param_spec_t *spec, const char *word, size_t len)
+{
+    for (int i = 0; spec->choices && spec->choices[i]; i++)
+        if (strlen(spec->choices[i]) == len && memcmp(spec->choices[i], word, len) == 0)
+            return i;
+    return -1;
+}
+
 static void fmt_bound(char *buf, size_t size, double v)
 {
     if (isinf(v))

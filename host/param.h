@@ -8,7 +8,8 @@
 
 #define BLOC_MAX_PARAMS 32
 
-typedef enum { BLOC_PARAM_REAL, BLOC_PARAM_INT } bloc_param_type_t;
+/* CHOICE: a word from `choices`; the stored value is its index. */
+typedef enum { BLOC_PARAM_REAL, BLOC_PARAM_INT, BLOC_PARAM_CHOICE } bloc_param_type_t;
 
 enum {
     BLOC_PARAM_REQUIRED = 1u << 0, /* no default: the config must give it */
@@ -23,7 +24,11 @@ typedef struct {
     double lo, hi;   /* range; use -HUGE_VAL / HUGE_VAL for none */
     unsigned flags;
     const char *help;
+    const char *const *choices; /* CHOICE: NULL-terminated words */
 } bloc_param_spec_t;
+
+/* Index of word in spec->choices, or -1. */
+int bloc_param_choice(const bloc_param_spec_t *spec, const char *word, size_t len);
 
 /* Index of name in table, or -1. */
 int bloc_param_find(const bloc_param_spec_t *table, int n, const char *name);

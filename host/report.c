@@ -86,7 +86,10 @@ static void json_params(FILE *f, const char *name, const bloc_param_spec_t *spec
     bloc_json_string(f, name);
     for (int i = 0; i < n; i++) {
         fprintf(f, ", \"%s\": ", spec[i].name);
-        json_number(f, v[i]);
+        if (spec[i].type == BLOC_PARAM_CHOICE)
+            bloc_json_string(f, spec[i].choices[(int)v[i]]);
+        else
+            json_number(f, v[i]);
     }
     fputc('}', f);
 }

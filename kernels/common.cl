@@ -7,3 +7,36 @@ typedef double real;
 #else
 typedef float real;
 #endif
+
+/* Work-group sum and max of one value per work item, by a fixed tree in
+ * local memory s[0 .. L) (L = local size, a power of two). Every work item
+ * must call them (they contain barriers) and gets the result. */
+static real group_sum(__local real *s, real v)
+{
+    int lid = get_local_id(0), L = get_local_size(0);
+    s[lid] = v;
+    for (int h = L / 2; h > 0; h >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < h)
+            s[lid] += s[lid + h];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    real r = s[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+static real group_max(__local real *s, real v)
+{
+    int lid = get_local_id(0), L = get_local_size(0);
+    s[lid] = v;
+    for (int h = L / 2; h > 0; h >>= 1) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < h)
+            s[lid] = fmax(s[lid], s[lid + h]);
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    real r = s[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}

@@ -3,18 +3,8 @@
  * size (G*L, rows)); work item t of group g adds elements g*L + t,
  * g*L + t + G*L, ... in order, then the group adds its L values by a tree in
  * local memory. Stage 2 (one group of L per row) adds the G partials the
- * same way. The order of additions depends only on (n, G, L): the same bits
+ * same way (group_sum, common.cl). The order of additions depends only on (n, G, L): the same bits
  * on every run, and the same shape on every device. L must be a power of 2. */
-
-static void tree_sum(__local real *s, int lid, int L)
-{
-    for (int h = L / 2; h > 0; h >>= 1) {
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (lid < h)
-            s[lid] += s[lid + h];
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-}
 
 __kernel void reduce_sum_stage1(__global const real *in, int n, __global real *partial, __local real *scratch)
 {
@@ -25,10 +15,9 @@ __kernel void reduce_sum_stage1(__global const real *in, int n, __global real *p
     real acc = 0;
     for (int i = grp * L + lid; i < n; i += G * L)
         acc += x[i];
-    scratch[lid] = acc;
-    tree_sum(scratch, lid, L);
+    acc = group_sum(scratch, acc);
     if (lid == 0)
-        partial[row * G + grp] = scratch[0];
+        partial[row * G + grp] = acc;
 }
 
 __kernel void reduce_sum_stage2(__global const real *partial, int G, __global real *out, int offset,
@@ -39,8 +28,7 @@ __kernel void reduce_sum_stage2(__global const real *partial, int G, __global re
     real acc = 0;
     for (int j = lid; j < G; j += L)
         acc += partial[row * G + j];
-    scratch[lid] = acc;
-    tree_sum(scratch, lid, L);
+    acc = group_sum(scratch, acc);
     if (lid == 0)
-        out[offset + row] = scratch[0];
+        out[offset + row] = acc;
 }

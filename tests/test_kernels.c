@@ -261,3 +261,101 @@ Test(kernels, toy_merely_convex_oracles)
         free(x); free(y); free(t);
     }
 }
+
+static double soft_ref(double v, double t)
+{
+    double a = fabs(v) - t;
+    return a > 0 ? copysign(a, v) : 0.0;
+}
+
+Test(kernels, prox_l1_and_weighted_l1_edge_cases)
+{
+    FOR_PRECISIONS(f) {
+        enum { M = 12 };
+        double v[M] = {-3, -1, -0.5, 0, 0.5, 1, 3, 0.2, -0.2, 7, -7, 2};
+        double w[M] = {0, 1, 2, 0.5, 0, 1, 0.1, 1, 1, 0, 0, 3};
+        v[9] = INFINITY;   /* finite weight: stays +inf */
+        v[10] = -INFINITY;
+        w[11] = INFINITY;  /* infinite weight: 0 */
+        double t = kfix_round(f, 0.75), ref[M];
+        /* uniform */
+        int vv = kfix_vec(f, "v", M, v);
+        bloc_node_t *nd = kfix_node(f, "prox_l1", M);
+        bloc_arg_vec(nd, vv); bloc_arg_int(nd, M); bloc_arg_real(nd, t);
+        kfix_run(f, 0);
+        double *out = kfix_read(f, vv);
+        for (int i = 0; i < M; i++)
+            ref[i] = soft_ref(v[i], t);
+        kfix_check(f, "prox_l1", out, ref, M);
+        free(out);
+        /* weighted */
+        bloc_graph_release(&f->g);
+        bloc_graph_init(&f->g, &f->rt, 64, 32);
+        vv = kfix_vec(f, "v", M, v);
+        int vw = kfix_vec(f, "w", M, w);
+        nd = kfix_node(f, "prox_weighted_l1", M);
+        bloc_arg_vec(nd, vv); bloc_arg_vec(nd, vw); bloc_arg_int(nd, M); bloc_arg_real(nd, t);
+        kfix_run(f, 0);
+        out = kfix_read(f, vv);
+        for (int i = 0; i < M; i++)
+            ref[i] = soft_ref(v[i], t * w[i]);
+        kfix_check(f, "prox_weighted_l1", out, ref, M);
+        cr_assert_eq(out[11], 0.0, "infinite weight must give 0");
+        cr_assert(isinf(out[9]) && out[9] > 0, "+inf with finite weight stays +inf");
+        cr_assert_eq(out[0], -3.0, "zero weight is the identity");
+        free(out);
+    }
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* Exact projection on {v >= 0, sum v = r} by sorting (Held et al.). */
+static void simplex_ref(const double *v, int n, double r, double *out)
+{
+    double *u = malloc((size_t)n * sizeof *u), cum = 0, tau = 0;
+    memcpy(u, v, (size_t)n * sizeof *u);
+    qsort(u, (size_t)n, sizeof *u, cmp_desc);
+    for (int j = 0; j < n; j++) {
+        cum += u[j];
+        double t = (cum - r) / (j + 1);
+        if (u[j] - t > 0)
+            tau = t;
+    }
+    for (int i = 0; i < n; i++)
+        out[i] = fmax(v[i] - tau, 0);
+    free(u);
+}
+
+static void check_simplex(int n, double r, unsigned seed, int ties)
+{
+    FOR_PRECISIONS(f) {
+        double *v = kfix_random(f, (size_t)n, -2, 3, seed), *ref = malloc((size_t)n * sizeof *ref);
+        if (ties)
+            for (int i = 0; i < n; i++)
+                v[i] = (i % 3) * 0.5;
+        int vv = kfix_vec(f, "v", (size_t)n, v);
+        size_t gl[2] = {64, 1}, lo[2] = {64, 1};
+        bloc_node_t *nd = bloc_graph_add2d(&f->g, BLOC_LIST_STEP, "prox_simplex", gl, lo, &f->err);
+        bloc_arg_vec(nd, vv); bloc_arg_int(nd, n); bloc_arg_real(nd, r); bloc_arg_local(nd, 64);
+        kfix_run(f, 0);
+        double *out = kfix_read(f, vv), sum = 0;
+        simplex_ref(v, n, r, ref);
+        kfix_check(f, "prox_simplex", out, ref, (size_t)n);
+        for (int i = 0; i < n; i++) {
+            cr_assert_geq(out[i], 0.0);
+            sum += out[i];
+        }
+        double tol = f->rt.precision == BLOC_FP64 ? 1e-12 : 1e-5;
+        cr_assert(fabs(sum - r) <= tol * (1 + r), "sum %.17g, radius %g", sum, r);
+        free(v); free(ref); free(out);
+    }
+}
+
+Test(kernels, prox_simplex_single) { check_simplex(1, 1.0, 20, 0); }
+Test(kernels, prox_simplex_small) { check_simplex(5, 2.5, 21, 0); }
+Test(kernels, prox_simplex_large) { check_simplex(1000, 1.0, 22, 0); }
+Test(kernels, prox_simplex_ties) { check_simplex(100, 3.0, 23, 1); }

@@ -1,0 +1,44 @@
+#pragma OPENCL FP_CONTRACT OFF
+/* sparse_1000d (MEHA paper, nonsmooth LL): F = sum y_i, f = 1/2 ||y - a||^2,
+ * g(x, y) = sum x_i |y_i|, a_i = +1/n for i < n/2, -1/n otherwise. Needs prox.cl. */
+
+static real sparse_a(int i, int n)
+{
+    return (i < n / 2 ? (real)1 : (real)-1) / (real)n;
+}
+
+__kernel void sparse_grad_F(__global const real *x, __global const real *y, __global real *gx, __global real *gy,
+                            int n)
+{
+    int i = get_global_id(0);
+    if (i < n) {
+        gx[i] = 0;
+        gy[i] = 1;
+    }
+}
+
+/* (grad_x (f + g), grad_y f) = (|y|, y - a) */
+__kernel void sparse_grad_f(__global const real *x, __global const real *y, __global real *gx, __global real *gy,
+                            int n)
+{
+    int i = get_global_id(0);
+    if (i < n) {
+        gx[i] = fabs(y[i]);
+        gy[i] = y[i] - sparse_a(i, n);
+    }
+}
+
+/* Rows: F; f + g; (y - soft(a, x))^2; squared distance of x to the optimal
+ * set {x_i >= 1/n on the first half, x_i = 0 on the second}. */
+__kernel void sparse_terms(__global const real *x, __global const real *y, __global real *t, int n)
+{
+    int i = get_global_id(0);
+    if (i < n) {
+        real a = sparse_a(i, n), d = y[i] - a, r = y[i] - soft_threshold(a, x[i]);
+        real e = i < n / 2 ? fmax((real)1 / (real)n - x[i], (real)0) : x[i];
+        t[i] = y[i];
+        t[n + i] = (real)0.5 * d * d + x[i] * fabs(y[i]);
+        t[2 * n + i] = r * r;
+        t[3 * n + i] = e * e;
+    }
+}
