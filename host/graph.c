@@ -137,6 +137,14 @@ void bloc_arg_int(bloc_node_t *nd, int v) { bloc_arg_t *a = next_arg(nd); a->kin
 void bloc_arg_sched(bloc_node_t *nd, int s) { bloc_arg_t *a = next_arg(nd); a->kind = BLOC_ARG_SCHED; a->sched = s; }
 void bloc_arg_local(bloc_node_t *nd, size_t reals) { bloc_arg_t *a = next_arg(nd); a->kind = BLOC_ARG_LOCAL; a->local = reals; }
 
+void bloc_arg_coef(bloc_node_t *nd, bloc_coef_t c)
+{
+    if (c.sched >= 0)
+        bloc_arg_sched(nd, c.sched);
+    else
+        bloc_arg_real(nd, c.value);
+}
+
 void bloc_node_cost(bloc_node_t *nd, double flops, double bytes)
 {
     nd->flops = flops;

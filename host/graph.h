@@ -84,6 +84,15 @@ bloc_node_t *bloc_graph_add(bloc_graph_t *g, bloc_list_t list, const char *kerne
 bloc_node_t *bloc_graph_add2d(bloc_graph_t *g, bloc_list_t list, const char *kernel,
                               const size_t global[2], const size_t local[2], bloc_error_t *err);
 
+/* A kernel coefficient that is either fixed or a schedule's value. */
+typedef struct {
+    int sched;     /* schedule index, or -1 */
+    double value;  /* when sched < 0 */
+} bloc_coef_t;
+#define BLOC_FIXED(v) ((bloc_coef_t){-1, (v)})
+#define BLOC_SCHEDULED(s) ((bloc_coef_t){(s), 0.0})
+
+void bloc_arg_coef(bloc_node_t *nd, bloc_coef_t c);
 void bloc_arg_vec(bloc_node_t *nd, int vec);
 void bloc_arg_real(bloc_node_t *nd, double v);
 void bloc_arg_int(bloc_node_t *nd, int v);

@@ -8,6 +8,9 @@ extern const bloc_problem_desc_t bloc_problem_toy_nonconvex;
 extern const bloc_problem_desc_t bloc_problem_toy_merely_convex;
 extern const bloc_problem_desc_t bloc_problem_sparse;
 extern const bloc_solver_desc_t bloc_solver_meha;
+extern const bloc_solver_desc_t bloc_solver_bome;
+extern const bloc_solver_desc_t bloc_solver_vpbgd;
+extern const bloc_solver_desc_t bloc_solver_f2sa;
 
 const bloc_problem_desc_t *const bloc_problems[] = {
     &bloc_problem_toy_nonconvex,
@@ -18,6 +21,9 @@ const bloc_problem_desc_t *const bloc_problems[] = {
 
 const bloc_solver_desc_t *const bloc_solvers[] = {
     &bloc_solver_meha,
+    &bloc_solver_bome,
+    &bloc_solver_vpbgd,
+    &bloc_solver_f2sa,
     NULL,
 };
 

@@ -40,3 +40,17 @@ static real group_max(__local real *s, real v)
     barrier(CLK_LOCAL_MEM_FENCE);
     return r;
 }
+
+/* Projection on the box [lo, hi] (lo/hi may be -inf/+inf). */
+static real proj_box(real v, real lo, real hi)
+{
+    return fmin(fmax(v, lo), hi);
+}
+
+/* prox of t |.|: sign(v) max(|v| - t, 0). t = +inf gives 0, v = +-inf with
+ * finite t stays +-inf. */
+static real soft_threshold(real v, real t)
+{
+    real a = fabs(v) - t;
+    return a > 0 ? copysign(a, v) : (real)0;
+}

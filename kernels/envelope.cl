@@ -1,6 +1,6 @@
 #pragma OPENCL FP_CONTRACT OFF
 /* MEHA's fused updates (Liu et al., ICML 2024, Algorithm 1; see
- * shared/spec/algorithms.md). ick = 1 / c_k. Requires prox.cl. */
+ * shared/spec/algorithms.md). ick = 1 / c_k.  */
 
 /* theta <- theta - eta * (grad_y f(x, theta) + (theta - y) / gamma) */
 __kernel void meha_theta_step(__global real *theta, __global const real *y, __global const real *gy_theta,

@@ -1,20 +1,7 @@
 #pragma OPENCL FP_CONTRACT OFF
 /* Proximal maps and projections, applied in place. Weights and steps are
- * non-negative (checked on the host: problems reject negative weights). */
-
-/* Projection on the box [lo, hi] (lo/hi may be -inf/+inf). */
-static real proj_box(real v, real lo, real hi)
-{
-    return fmin(fmax(v, lo), hi);
-}
-
-/* prox of t |.|: sign(v) max(|v| - t, 0). t = +inf gives 0, v = +-inf with
- * finite t stays +-inf. */
-static real soft_threshold(real v, real t)
-{
-    real a = fabs(v) - t;
-    return a > 0 ? copysign(a, v) : (real)0;
-}
+ * non-negative (checked on the host: problems reject negative weights).
+ * proj_box and soft_threshold are in common.cl. */
 
 __kernel void prox_box(__global real *v, int n, real lo, real hi)
 {

@@ -1,6 +1,6 @@
 #pragma OPENCL FP_CONTRACT OFF
 /* sparse_1000d (MEHA paper, nonsmooth LL): F = sum y_i, f = 1/2 ||y - a||^2,
- * g(x, y) = sum x_i |y_i|, a_i = +1/n for i < n/2, -1/n otherwise. Needs prox.cl. */
+ * g(x, y) = sum x_i |y_i|, a_i = +1/n for i < n/2, -1/n otherwise. */
 
 static real sparse_a(int i, int n)
 {

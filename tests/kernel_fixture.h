@@ -18,7 +18,7 @@ typedef struct {
 } kfix_t;
 
 static const char *const kfix_sources[] = {
-    "kernels/vec.cl", "kernels/reduce.cl", "kernels/prox.cl", "kernels/envelope.cl",
+    "kernels/vec.cl", "kernels/reduce.cl", "kernels/prox.cl", "kernels/envelope.cl", "kernels/firstorder.cl",
     "problems/toy_nonconvex.cl", "problems/toy_merely_convex.cl",
 };
 

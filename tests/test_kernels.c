@@ -359,3 +359,81 @@ Test(kernels, prox_simplex_single) { check_simplex(1, 1.0, 20, 0); }
 Test(kernels, prox_simplex_small) { check_simplex(5, 2.5, 21, 0); }
 Test(kernels, prox_simplex_large) { check_simplex(1000, 1.0, 22, 0); }
 Test(kernels, prox_simplex_ties) { check_simplex(100, 3.0, 23, 1); }
+
+Test(kernels, vec_step2_and_step_diff)
+{
+    FOR_PRECISIONS(f) {
+        double *z = kfix_random(f, N, -1, 1, 30), *u = kfix_random(f, N, -2, 2, 31);
+        double *v = kfix_random(f, N, -2, 2, 32), *w = kfix_random(f, N, -2, 2, 33), r2[N], rd[N];
+        double s = kfix_round(f, 0.4), a = kfix_round(f, 0.3), b = kfix_round(f, -1.7), lo = -0.9, hi = 0.8;
+        for (int i = 0; i < N; i++) {
+            r2[i] = fmin(fmax(z[i] - s * (a * u[i] + b * v[i]), lo), hi);
+            rd[i] = fmin(fmax(z[i] - s * (a * u[i] + b * (v[i] - w[i])), lo), hi);
+        }
+        int vz = kfix_vec(f, "z", N, z), vz2 = kfix_vec(f, "z2", N, z), vu = kfix_vec(f, "u", N, u);
+        int vv = kfix_vec(f, "v", N, v), vw = kfix_vec(f, "w", N, w);
+        bloc_node_t *nd = kfix_node(f, "vec_step2", N);
+        bloc_arg_vec(nd, vz); bloc_arg_vec(nd, vu); bloc_arg_vec(nd, vv); bloc_arg_int(nd, N);
+        bloc_arg_real(nd, s); bloc_arg_real(nd, a); bloc_arg_real(nd, b); bloc_arg_real(nd, lo); bloc_arg_real(nd, hi);
+        nd = kfix_node(f, "vec_step_diff", N);
+        bloc_arg_vec(nd, vz2); bloc_arg_vec(nd, vu); bloc_arg_vec(nd, vv); bloc_arg_vec(nd, vw); bloc_arg_int(nd, N);
+        bloc_arg_real(nd, s); bloc_arg_real(nd, a); bloc_arg_real(nd, b); bloc_arg_real(nd, lo); bloc_arg_real(nd, hi);
+        kfix_run(f, 0);
+        double *o2 = kfix_read(f, vz), *od = kfix_read(f, vz2);
+        kfix_check(f, "vec_step2", o2, r2, N);
+        kfix_check(f, "vec_step_diff", od, rd, N);
+        free(z); free(u); free(v); free(w); free(o2); free(od);
+    }
+}
+
+Test(kernels, vec_dot_terms)
+{
+    FOR_PRECISIONS(f) {
+        double *a = kfix_random(f, N, -2, 2, 34), *b = kfix_random(f, N, -2, 2, 35);
+        double *c = kfix_random(f, N, -2, 2, 36), *d = kfix_random(f, N, -2, 2, 37), ref[2 * N];
+        for (int i = 0; i < N; i++) {
+            ref[i] = a[i] * b[i];
+            ref[N + i] = c[i] * d[i];
+        }
+        int va = kfix_vec(f, "a", N, a), vb = kfix_vec(f, "b", N, b), vc = kfix_vec(f, "c", N, c);
+        int vd = kfix_vec(f, "d", N, d), vt = kfix_vec(f, "t", 2 * N, NULL);
+        bloc_node_t *nd = kfix_node(f, "vec_dot_terms", N);
+        bloc_arg_vec(nd, va); bloc_arg_vec(nd, vb); bloc_arg_vec(nd, vc); bloc_arg_vec(nd, vd); bloc_arg_vec(nd, vt);
+        bloc_arg_int(nd, N);
+        kfix_run(f, 0);
+        double *t = kfix_read(f, vt);
+        kfix_check(f, "dot terms", t, ref, 2 * N);
+        free(a); free(b); free(c); free(d); free(t);
+    }
+}
+
+/* BOME's step with lambda from device dot products, including the
+ * lambda = 0 branches (grad q = 0; eta_b ||q||^2 < F.q). */
+Test(kernels, bome_step)
+{
+    FOR_PRECISIONS(f) {
+        double dots_cases[3][4] = {{2.0, -0.5, 1.0, 0.25}, {0, 0, 0, 0}, {1.0, 3.0, 0.5, 1.0}};
+        for (int c = 0; c < 3; c++) {
+            bloc_graph_release(&f->g);
+            bloc_graph_init(&f->g, &f->rt, 64, 32);
+            double *z = kfix_random(f, N, -1, 1, 40), *gF = kfix_random(f, N, -2, 2, 41);
+            double *gq = kfix_random(f, N, -2, 2, 42), ref[N], *dots = dots_cases[c];
+            double xi = kfix_round(f, 0.3), eb = kfix_round(f, 0.5);
+            double qq = dots[0] + dots[2], Fq = dots[1] + dots[3];
+            double lambda = qq > 0 ? fmax(eb * qq - Fq, 0) / qq : 0;
+            lambda = kfix_round(f, lambda);
+            for (int i = 0; i < N; i++)
+                ref[i] = fmin(fmax(z[i] - xi * (gF[i] + lambda * gq[i]), -0.7), 0.7);
+            int vz = kfix_vec(f, "z", N, z), vF = kfix_vec(f, "gF", N, gF), vq = kfix_vec(f, "gq", N, gq);
+            int vd = kfix_vec(f, "dots", 4, dots);
+            bloc_node_t *nd = kfix_node(f, "bome_step", N);
+            bloc_arg_vec(nd, vz); bloc_arg_vec(nd, vF); bloc_arg_vec(nd, vq); bloc_arg_int(nd, N);
+            bloc_arg_real(nd, xi); bloc_arg_real(nd, eb); bloc_arg_vec(nd, vd); bloc_arg_real(nd, -0.7);
+            bloc_arg_real(nd, 0.7);
+            kfix_run(f, 0);
+            double *o = kfix_read(f, vz);
+            kfix_check(f, "bome_step", o, ref, N);
+            free(z); free(gF); free(gq); free(o);
+        }
+    }
+}

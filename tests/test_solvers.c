@@ -209,3 +209,25 @@ Test(meha, divergence_is_reported)
     cr_assert_not_null(strstr(js, "\"status\": \"diverged\""), "%s", js);
     free(js);
 }
+
+/* The first-order baselines from their configs: each decreases its error
+ * metric from the start by at least the stated factor (issue 3). Starting
+ * errors: toy_nonconvex_1d x_rel_err = |(-6) - 3pi/4| / (3pi/4) = 3.546,
+ * toy_merely_convex x_err = 0.99 sqrt(10) = 3.131. */
+static void check_decrease(const char *config, const char *name, double start, double factor)
+{
+    bloc_run_result_t r;
+    char d[1024];
+    run_config(config, NULL, &r, d, sizeof d);
+    double e = metric(&r, name);
+    cr_assert_lt(e, start / factor, "%s: %s %g, start %g, factor %g required", config, name, e, start, factor);
+}
+
+#define XREL0 3.5464791507134672
+#define XERR0 3.1306549786095519
+Test(baselines, bome_toy_nonconvex) { check_decrease("bome_toy_nonconvex_1d.yaml", "x_rel_err", XREL0, 50); }
+Test(baselines, vpbgd_toy_nonconvex) { check_decrease("vpbgd_toy_nonconvex_1d.yaml", "x_rel_err", XREL0, 200); }
+Test(baselines, f2sa_toy_nonconvex) { check_decrease("f2sa_toy_nonconvex_1d.yaml", "x_rel_err", XREL0, 1000); }
+Test(baselines, bome_toy_merely_convex) { check_decrease("bome_toy_merely_convex.yaml", "x_err", XERR0, 1e4); }
+Test(baselines, vpbgd_toy_merely_convex) { check_decrease("vpbgd_toy_merely_convex.yaml", "x_err", XERR0, 1e4); }
+Test(baselines, f2sa_toy_merely_convex) { check_decrease("f2sa_toy_merely_convex.yaml", "x_err", XERR0, 1e4); }
