@@ -22,7 +22,8 @@ int bloc_exit_code(bloc_status_t status)
     switch (status) {
     case BLOC_OK: return 0;
     case BLOC_ERR_USAGE:
-    case BLOC_ERR_CONFIG: return 2;
+    case BLOC_ERR_CONFIG:
+    case BLOC_ERR_PARAM: return 2;
     case BLOC_ERR_DIVERGED: return 3;
     default: return 1;
     }

@@ -30,7 +30,7 @@ typedef struct {
 int bloc_error_set(bloc_error_t *err, bloc_status_t status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Process exit code for a status: 2 for usage/config errors, 3 for a
+/* Process exit code for a status: 2 for usage/config/parameter errors, 3 for a
  * diverged run, 1 otherwise. */
 int bloc_exit_code(bloc_status_t status);
 

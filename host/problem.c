@@ -76,6 +76,19 @@ int bloc_elementwise_eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list,
     return bloc_graph_reduce_rows(g, list, terms, rows, pb->nx, scalars, 0, err);
 }
 
+int bloc_problem_box(bloc_problem_t *pb, double lo, double hi, bloc_error_t *err)
+{
+    if (!(lo <= hi))
+        return bloc_error_set(err, BLOC_ERR_PARAM, "%s: infeasible box: x_lo = %g > x_hi = %g", pb->desc->name, lo, hi);
+    pb->x_lo = lo;
+    pb->x_hi = hi;
+    for (size_t i = 0; pb->x0 && i < pb->nx; i++)
+        if (pb->x0[i] < lo || pb->x0[i] > hi)
+            return bloc_error_set(err, BLOC_ERR_PARAM, "%s: start x0[%zu] = %g lies outside the box [%g, %g]",
+                                  pb->desc->name, i, pb->x0[i], lo, hi);
+    return BLOC_OK;
+}
+
 double *bloc_fill(size_t n, double v)
 {
     double *a = malloc((n ? n : 1) * sizeof *a);

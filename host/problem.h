@@ -72,6 +72,10 @@ int bloc_elementwise_grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list,
 int bloc_elementwise_eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y, int scalars,
                           bloc_error_t *err);
 
+/* Sets the UL box after checking lo <= hi and that x0 (if set) lies in it;
+ * BLOC_ERR_PARAM otherwise. */
+int bloc_problem_box(bloc_problem_t *pb, double lo, double hi, bloc_error_t *err);
+
 /* malloc'd array of n copies of v (NULL when out of memory). */
 double *bloc_fill(size_t n, double v);
 

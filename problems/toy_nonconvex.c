@@ -8,11 +8,13 @@
 
 #define XSTAR 2.35619449019234492885 /* 3 pi / 4 */
 
-enum { P_N, P_X0, P_Y0, NPARAMS };
+enum { P_N, P_X0, P_Y0, P_XLO, P_XHI, NPARAMS };
 static const bloc_param_spec_t params[NPARAMS] = {
     [P_N] = {"n", BLOC_PARAM_INT, 1, 1, 1e8, 0, "dimension of x and y"},
     [P_X0] = {"x0", BLOC_PARAM_REAL, -6, -HUGE_VAL, HUGE_VAL, 0, "start value of every x_i"},
     [P_Y0] = {"y0", BLOC_PARAM_REAL, 0, -HUGE_VAL, HUGE_VAL, 0, "start value of every y_i"},
+    [P_XLO] = {"x_lo", BLOC_PARAM_REAL, -HUGE_VAL, -HUGE_VAL, HUGE_VAL, 0, "UL box lower bound (default none)"},
+    [P_XHI] = {"x_hi", BLOC_PARAM_REAL, HUGE_VAL, -HUGE_VAL, HUGE_VAL, 0, "UL box upper bound (default none)"},
 };
 
 static const char *const metrics[] = {"x_rel_err", "ll_residual"};
@@ -24,7 +26,7 @@ static int init(bloc_problem_t *pb, bloc_error_t *err)
     pb->y0 = bloc_fill(pb->ny, pb->params[P_Y0]);
     if (!pb->x0 || !pb->y0)
         return bloc_error_set(err, BLOC_ERR_NOMEM, "toy_nonconvex_1d: out of memory for n = %zu", pb->nx);
-    return BLOC_OK;
+    return bloc_problem_box(pb, pb->params[P_XLO], pb->params[P_XHI], err);
 }
 
 /* raw: sum F terms, sum sin, sum (x - x*)^2, sum (sin + 1)^2 */
