@@ -6,11 +6,13 @@
 
 extern const bloc_problem_desc_t bloc_problem_toy_nonconvex;
 extern const bloc_problem_desc_t bloc_problem_toy_merely_convex;
+extern const bloc_problem_desc_t bloc_problem_quadratic;
 extern const bloc_solver_desc_t bloc_solver_meha;
 
 const bloc_problem_desc_t *const bloc_problems[] = {
     &bloc_problem_toy_nonconvex,
     &bloc_problem_toy_merely_convex,
+    &bloc_problem_quadratic,
     NULL,
 };
 

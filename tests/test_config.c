@@ -67,7 +67,7 @@
     X(groups_range, ":7:11: reduction.groups: must be in [1, 1024], got '0'")                         \
     X(local_size_pow2, ":8:15: reduction.local_size: must be a power of two, got '48'")               \
     X(unknown_problem, ":2:9: problem: unknown problem 'toy_convex' (registered: toy_nonconvex_1d, "   \
-                       "toy_merely_convex)")                                                          \
+                       "toy_merely_convex, quadratic)")                                               \
     X(unknown_solver, ":4:9: solver: unknown solver 'gd' (registered: meha)")                         \
     X(bad_precision, ":5:12: precision: expected fp32 or fp64, got 'fp16'")                           \
     X(missing_iterations, ":1:1: missing required key 'iterations'")                                  \
