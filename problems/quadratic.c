@@ -13,9 +13,17 @@
 
 #include "npy.h"
 
+/* The generator must give the same bits on every machine, so no a * b + c
+ * may become a fused multiply-add: GCC in ISO C mode (-std=c11, as CMake
+ * sets it) never contracts; clang contracts unless told. */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 #define MAX_DIM 4096
 #define SYM_TOL 1e-6   /* symmetry tolerance, relative to the largest entry */
 #define PSD_TOL 1e-9   /* AF + PSD_TOL ny max(1, max|AF|) I must factor */
+#define MAX_COND 1e10  /* largest L / mu of a generated A */
 
 enum { P_DIM_X, P_DIM_Y, P_MU, P_L, P_X0, P_Y0, P_NPY, NPARAMS };
 static const bloc_param_spec_t params[NPARAMS] = {
@@ -393,6 +401,9 @@ static int check_params(const double *p, bloc_error_t *err)
     if (p[P_NPY] == 0 && p[P_MU] > p[P_L])
         return bloc_error_set(err, BLOC_ERR_PARAM, "quadratic: mu = %g exceeds L = %g (the eigenvalues of A lie in "
                               "[mu, L])", p[P_MU], p[P_L]);
+    if (p[P_NPY] == 0 && p[P_L] > MAX_COND * p[P_MU])
+        return bloc_error_set(err, BLOC_ERR_PARAM, "quadratic: L / mu = %g exceeds %g: A^-1 would not be accurate "
+                              "in double precision", p[P_L] / p[P_MU], MAX_COND);
     return BLOC_OK;
 }
 
