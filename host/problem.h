@@ -26,6 +26,10 @@ typedef struct bloc_problem_desc {
     const bloc_param_spec_t *params;
     int nparams;
     const char *kernel_source;      /* e.g. "problems/toy_nonconvex.cl" */
+    /* Shared kernel files kernel_source calls into (e.g. "kernels/linalg.cl"),
+     * built before it; NULL/0 when none. */
+    const char *const *kernel_libs;
+    int nkernel_libs;
     const char *kernel_prefix;      /* element-wise problems: kernel name prefix */
     double grad_flops_per_item;     /* element-wise problems: cost model */
     const char *const *metric_names;

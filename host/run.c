@@ -42,6 +42,18 @@ typedef struct {
     int x, y, scalars;
 } run_state_t;
 
+/* Appends a kernel source once (a solver and a problem may share a
+ * library); past MAX_SOURCES it counts on, so the caller can tell. */
+static void add_source(const char **src, int *ns, const char *name)
+{
+    for (int i = 0; i < *ns && i < MAX_SOURCES; i++)
+        if (strcmp(src[i], name) == 0)
+            return;
+    if (*ns < MAX_SOURCES)
+        src[*ns] = name;
+    (*ns)++;
+}
+
 /* Runtime, program, problem and both graph lists, ready to replay. */
 static int setup(run_state_t *s, const bloc_config_t *cfg, bloc_error_t *err)
 {
@@ -55,12 +67,17 @@ static int setup(run_state_t *s, const bloc_config_t *cfg, bloc_error_t *err)
         return st;
     const char *src[MAX_SOURCES];
     int ns = 0;
-    src[ns++] = "kernels/vec.cl";
-    src[ns++] = "kernels/reduce.cl";
-    src[ns++] = "kernels/prox.cl";
-    for (int i = 0; i < cfg->solver->nsources && ns < MAX_SOURCES - 1; i++)
-        src[ns++] = cfg->solver->sources[i];
-    src[ns++] = cfg->problem->kernel_source;
+    add_source(src, &ns, "kernels/vec.cl");
+    add_source(src, &ns, "kernels/reduce.cl");
+    add_source(src, &ns, "kernels/prox.cl");
+    for (int i = 0; i < cfg->solver->nsources; i++)
+        add_source(src, &ns, cfg->solver->sources[i]);
+    for (int i = 0; i < cfg->problem->nkernel_libs; i++)
+        add_source(src, &ns, cfg->problem->kernel_libs[i]);
+    add_source(src, &ns, cfg->problem->kernel_source);
+    if (ns > MAX_SOURCES)
+        return bloc_error_set(err, BLOC_ERR_INTERNAL, "%s + %s need %d kernel sources, more than %d",
+                              cfg->solver->name, cfg->problem->name, ns, MAX_SOURCES);
     if ((st = bloc_runtime_build(&s->rt, src, ns, err)))
         return st;
     bloc_graph_init(&s->g, &s->rt, (size_t)cfg->local_size, cfg->reduce_groups);

@@ -22,13 +22,20 @@ static const char *const kfix_sources[] = {
     "problems/toy_nonconvex.cl", "problems/toy_merely_convex.cl",
 };
 
-static inline void kfix_init(kfix_t *f, bloc_precision_t p, size_t local, int groups)
+/* Runtime and program from the given sources (after kernels/common.cl). */
+static inline void kfix_init_with(kfix_t *f, bloc_precision_t p, size_t local, int groups,
+                                  const char *const *sources, int nsources)
 {
     int st = bloc_runtime_create(&f->rt, getenv("BLOC_TEST_DEVICE"), p, &f->err);
     cr_assert_eq(st, BLOC_OK, "runtime: %s", f->err.message);
-    st = bloc_runtime_build(&f->rt, kfix_sources, (int)(sizeof kfix_sources / sizeof *kfix_sources), &f->err);
+    st = bloc_runtime_build(&f->rt, sources, nsources, &f->err);
     cr_assert_eq(st, BLOC_OK, "build: %s", f->err.message);
     bloc_graph_init(&f->g, &f->rt, local, groups);
+}
+
+static inline void kfix_init(kfix_t *f, bloc_precision_t p, size_t local, int groups)
+{
+    kfix_init_with(f, p, local, groups, kfix_sources, (int)(sizeof kfix_sources / sizeof *kfix_sources));
 }
 
 static inline void kfix_fini(kfix_t *f)
