@@ -231,3 +231,9 @@ Test(baselines, f2sa_toy_nonconvex) { check_decrease("f2sa_toy_nonconvex_1d.yaml
 Test(baselines, bome_toy_merely_convex) { check_decrease("bome_toy_merely_convex.yaml", "x_err", XERR0, 1e4); }
 Test(baselines, vpbgd_toy_merely_convex) { check_decrease("vpbgd_toy_merely_convex.yaml", "x_err", XERR0, 1e4); }
 Test(baselines, f2sa_toy_merely_convex) { check_decrease("f2sa_toy_merely_convex.yaml", "x_err", XERR0, 1e4); }
+
+/* quadratic (seeded, dim 20 + 20): ||grad h(x0)||^2 = 51.64 at the start. */
+#define HG0 51.64
+Test(baselines, bome_quadratic) { check_decrease("bome_quadratic.yaml", "hypergrad_sq", HG0, 1e3); }
+Test(baselines, vpbgd_quadratic) { check_decrease("vpbgd_quadratic.yaml", "hypergrad_sq", HG0, 1e3); }
+Test(baselines, f2sa_quadratic) { check_decrease("f2sa_quadratic.yaml", "hypergrad_sq", HG0, 1e4); }
