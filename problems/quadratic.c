@@ -4,6 +4,7 @@
  * Cholesky; the device evaluates gradients and metrics with dense
  * mat-vecs (kernels/linalg.cl, problems/quadratic.cl). */
 #include "quadratic.h"
+#include "rng.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -39,39 +40,6 @@ static const bloc_param_spec_t params[NPARAMS] = {
 static const char *const metrics[] = {"hypergrad_sq", "ll_dist_sq"};
 
 /* ---- seeded generator (quadratic.h) */
-
-/* splitmix64 finalizer */
-static uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-typedef struct {
-    uint64_t base, k;
-} rng_t;
-
-static rng_t rng_stream(unsigned long seed, int stream)
-{
-    rng_t r = {mix64((uint64_t)seed) + ((uint64_t)stream << 48), 0};
-    return r;
-}
-
-/* Sum of 12 uniforms (53-bit integers, summed exactly) minus 6. */
-static double rng_normal(rng_t *r)
-{
-    uint64_t sum = 0;
-    for (int i = 0; i < 12; i++)
-        sum += mix64(r->base + r->k++) >> 11;
-    return (double)sum * 0x1p-53 - 6.0;
-}
-
-static void fill_normal(rng_t *r, double *v, size_t n, double scale)
-{
-    for (size_t i = 0; i < n; i++)
-        v[i] = rng_normal(r) * scale;
-}
 
 /* out (n x n) = scale G G', G n x k; computed on i <= j and mirrored. */
 static void gram(const double *G, size_t n, size_t k, double scale, double *out)
@@ -250,26 +218,26 @@ int bloc_quadratic_generate(bloc_quadratic_t *q, size_t nx, size_t ny, double mu
         st = bloc_error_set(err, BLOC_ERR_NOMEM, "quadratic: out of memory for dim_x = %zu, dim_y = %zu", nx, ny);
         goto out;
     }
-    rng_t r;
+    bloc_rng_t r;
     /* A = Q diag(e) Q', e spread evenly over [mu, L] */
-    r = rng_stream(seed, 0);
-    fill_normal(&r, G, ny * ny, 1);
+    r = bloc_rng_stream(seed, 0);
+    bloc_rng_fill_normal(&r, G, ny * ny, 1);
     householder_q(G, ny, Q, w);
     for (size_t k = 0; k < ny; k++)
         w[k] = ny > 1 ? mu + (L - mu) * (double)k / (double)(ny - 1) : mu;
     spectral(Q, w, ny, q->A);
-    r = rng_stream(seed, 1);
-    fill_normal(&r, q->C, nx * ny, 1 / sqrt((double)n));
-    r = rng_stream(seed, 2);
-    fill_normal(&r, q->a, ny, 1);
-    r = rng_stream(seed, 3);
-    fill_normal(&r, G, nx * nx, 1);
+    r = bloc_rng_stream(seed, 1);
+    bloc_rng_fill_normal(&r, q->C, nx * ny, 1 / sqrt((double)n));
+    r = bloc_rng_stream(seed, 2);
+    bloc_rng_fill_normal(&r, q->a, ny, 1);
+    r = bloc_rng_stream(seed, 3);
+    bloc_rng_fill_normal(&r, G, nx * nx, 1);
     gram(G, nx, nx, 1 / (double)nx, q->B);
-    r = rng_stream(seed, 4);
-    fill_normal(&r, q->b, nx, 1);
+    r = bloc_rng_stream(seed, 4);
+    bloc_rng_fill_normal(&r, q->b, nx, 1);
     /* UL: H = G G' / n over (x, y); BF = H_xx + I, CF = H_xy, AF = H_yy */
-    r = rng_stream(seed, 5);
-    fill_normal(&r, G, n * n, 1);
+    r = bloc_rng_stream(seed, 5);
+    bloc_rng_fill_normal(&r, G, n * n, 1);
     gram(G, n, n, 1 / (double)n, H);
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < n; j++) {
@@ -281,10 +249,10 @@ int bloc_quadratic_generate(bloc_quadratic_t *q, size_t nx, size_t ny, double mu
             else if (j >= nx)
                 q->AF[(i - nx) * ny + (j - nx)] = h;
         }
-    r = rng_stream(seed, 6);
-    fill_normal(&r, q->aF, ny, 1);
-    r = rng_stream(seed, 7);
-    fill_normal(&r, q->bF, nx, 1);
+    r = bloc_rng_stream(seed, 6);
+    bloc_rng_fill_normal(&r, q->aF, ny, 1);
+    r = bloc_rng_stream(seed, 7);
+    bloc_rng_fill_normal(&r, q->bF, nx, 1);
     st = invert_A(q, NULL, err);
 out:
     free(G);
