@@ -8,16 +8,19 @@ extern const bloc_problem_desc_t bloc_problem_toy_nonconvex;
 extern const bloc_problem_desc_t bloc_problem_toy_merely_convex;
 extern const bloc_problem_desc_t bloc_problem_sparse;
 extern const bloc_problem_desc_t bloc_problem_quadratic;
+extern const bloc_problem_desc_t bloc_problem_sparse_regression;
 extern const bloc_solver_desc_t bloc_solver_meha;
 extern const bloc_solver_desc_t bloc_solver_bome;
 extern const bloc_solver_desc_t bloc_solver_vpbgd;
 extern const bloc_solver_desc_t bloc_solver_f2sa;
+extern const bloc_solver_desc_t bloc_solver_ll_prox_gd;
 
 const bloc_problem_desc_t *const bloc_problems[] = {
     &bloc_problem_toy_nonconvex,
     &bloc_problem_toy_merely_convex,
     &bloc_problem_sparse,
     &bloc_problem_quadratic,
+    &bloc_problem_sparse_regression,
     NULL,
 };
 
@@ -26,6 +29,7 @@ const bloc_solver_desc_t *const bloc_solvers[] = {
     &bloc_solver_bome,
     &bloc_solver_vpbgd,
     &bloc_solver_f2sa,
+    &bloc_solver_ll_prox_gd,
     NULL,
 };
 
