@@ -89,6 +89,27 @@ int bloc_problem_box(bloc_problem_t *pb, double lo, double hi, bloc_error_t *err
     return BLOC_OK;
 }
 
+int bloc_prox_weighted_l1(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int v, double step,
+                          bloc_error_t *err)
+{
+    /* g = sum x_i |v_i| is convex only for x >= 0: the UL box must say so */
+    if (!(pb->x_lo >= 0))
+        return bloc_error_set(err, BLOC_ERR_PARAM,
+                              "%s: weighted l1 prox needs non-negative weights, but the UL box allows x >= %g",
+                              pb->desc->name, pb->x_lo);
+    if (!(step >= 0))
+        return bloc_error_set(err, BLOC_ERR_PARAM, "%s: prox step %g must be non-negative", pb->desc->name, step);
+    bloc_node_t *nd = bloc_graph_add(g, list, "prox_weighted_l1", pb->ny, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, v);
+    bloc_arg_vec(nd, x);
+    bloc_arg_int(nd, (int)pb->ny);
+    bloc_arg_real(nd, step);
+    bloc_node_cost(nd, 3.0 * (double)pb->ny, 3.0 * (double)pb->ny * g->rt->real_size);
+    return BLOC_OK;
+}
+
 double *bloc_fill(size_t n, double v)
 {
     double *a = malloc((n ? n : 1) * sizeof *a);

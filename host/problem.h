@@ -76,6 +76,12 @@ int bloc_elementwise_grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list,
 int bloc_elementwise_eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y, int scalars,
                           bloc_error_t *err);
 
+/* prox hook for g(x, y) = sum_i x_i |y_i| (weights = the UL variable, ny = nx):
+ * soft-threshold at step * x_i. BLOC_ERR_PARAM when the UL box admits
+ * negative weights or the step is negative. */
+int bloc_prox_weighted_l1(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int v, double step,
+                          bloc_error_t *err);
+
 /* Sets the UL box after checking lo <= hi and that x0 (if set) lies in it;
  * BLOC_ERR_PARAM otherwise. */
 int bloc_problem_box(bloc_problem_t *pb, double lo, double hi, bloc_error_t *err);

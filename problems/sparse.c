@@ -27,20 +27,6 @@ static int init(bloc_problem_t *pb, bloc_error_t *err)
     return BLOC_OK;
 }
 
-/* v <- prox of step * sum x_i |v_i|: soft-threshold at step * x_i. */
-static int prox(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int v, double step, bloc_error_t *err)
-{
-    bloc_node_t *nd = bloc_graph_add(g, list, "prox_weighted_l1", pb->ny, err);
-    if (!nd)
-        return err->status;
-    bloc_arg_vec(nd, v);
-    bloc_arg_vec(nd, x);
-    bloc_arg_int(nd, (int)pb->ny);
-    bloc_arg_real(nd, step);
-    bloc_node_cost(nd, 3.0 * (double)pb->ny, 3.0 * (double)pb->ny * g->rt->real_size);
-    return BLOC_OK;
-}
-
 /* raw: sum y, f + g, ||y - soft(a, x)||^2, dist(x, optimal set)^2 */
 static void finish(const bloc_problem_t *pb, const double *raw, double *out)
 {
@@ -63,7 +49,7 @@ const bloc_problem_desc_t bloc_problem_sparse = {
     .nraw = 4,
     .init = init,
     .grad = bloc_elementwise_grad,
-    .prox = prox,
+    .prox = bloc_prox_weighted_l1,
     .eval = bloc_elementwise_eval,
     .finish = finish,
 };

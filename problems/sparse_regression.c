@@ -167,15 +167,6 @@ static int grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_leve
     return BLOC_OK;
 }
 
-static int prox(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int v, double step, bloc_error_t *err)
-{
-    bloc_node_t *nd = bloc_graph_add(g, list, "prox_weighted_l1", pb->ny, err);
-    if (!nd)
-        return err->status;
-    bloc_arg_vec(nd, v); bloc_arg_vec(nd, x); bloc_arg_int(nd, (int)pb->ny); bloc_arg_real(nd, step);
-    return BLOC_OK;
-}
-
 /* raw: [0] sum r_val^2, [1] sum r_train^2, [2] sum x|y|, [3] nnz, [4] true positives, [5] sum r_test^2 */
 static int eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y, int scalars, bloc_error_t *err)
 {
@@ -228,7 +219,7 @@ const bloc_problem_desc_t bloc_problem_sparse_regression = {
     .init = init,
     .setup = setup,
     .grad = grad,
-    .prox = prox,
+    .prox = bloc_prox_weighted_l1,
     .eval = eval,
     .finish = finish,
     .destroy = destroy,

@@ -35,7 +35,7 @@ static void finish(const bloc_problem_t *pb, const double *raw, double *out)
     out[BLOC_SLOT_F] = raw[0];
     out[BLOC_SLOT_LL] = raw[1];
     out[BLOC_SLOT_METRIC0] = sqrt(raw[2]) / (XSTAR * sqrt((double)pb->nx));
-    out[BLOC_SLOT_METRIC0 + 1] = sqrt(raw[3]);
+    out[BLOC_SLOT_METRIC0 + 1] = sqrt(raw[3] / (double)pb->nx); /* RMS over coordinates */
 }
 
 const bloc_problem_desc_t bloc_problem_toy_nonconvex = {
