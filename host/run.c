@@ -10,9 +10,9 @@
 #include "progress.h"
 #include "report.h"
 #include "runtime.h"
+#include "session.h"
 #include "solver.h"
 
-#define MAX_SOURCES 16
 
 static double now_s(void)
 {
@@ -35,80 +35,6 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-typedef struct {
-    bloc_runtime_t rt;
-    bloc_problem_t pb;
-    bloc_graph_t g;
-    int x, y, scalars;
-} run_state_t;
-
-/* Appends a kernel source once (a solver and a problem may share a
- * library); past MAX_SOURCES it counts on, so the caller can tell. */
-static void add_source(const char **src, int *ns, const char *name)
-{
-    for (int i = 0; i < *ns && i < MAX_SOURCES; i++)
-        if (strcmp(src[i], name) == 0)
-            return;
-    if (*ns < MAX_SOURCES)
-        src[*ns] = name;
-    (*ns)++;
-}
-
-/* Runtime, program, problem and both graph lists, ready to replay. */
-static int setup(run_state_t *s, const bloc_config_t *cfg, bloc_error_t *err)
-{
-    int st = bloc_runtime_create(&s->rt, cfg->device, cfg->precision, err);
-    if (st)
-        return st;
-    if ((size_t)cfg->local_size > s->rt.dev.max_work_group)
-        return bloc_error_set(err, BLOC_ERR_DEVICE, "reduction.local_size %d exceeds the device's maximum work-group size %zu",
-                              cfg->local_size, s->rt.dev.max_work_group);
-    if ((st = bloc_problem_create(&s->pb, cfg->problem, cfg->problem_params, cfg->seed, err)))
-        return st;
-    const char *src[MAX_SOURCES];
-    int ns = 0;
-    add_source(src, &ns, "kernels/vec.cl");
-    add_source(src, &ns, "kernels/reduce.cl");
-    add_source(src, &ns, "kernels/prox.cl");
-    for (int i = 0; i < cfg->solver->nsources; i++)
-        add_source(src, &ns, cfg->solver->sources[i]);
-    for (int i = 0; i < cfg->problem->nkernel_libs; i++)
-        add_source(src, &ns, cfg->problem->kernel_libs[i]);
-    add_source(src, &ns, cfg->problem->kernel_source);
-    if (ns > MAX_SOURCES)
-        return bloc_error_set(err, BLOC_ERR_INTERNAL, "%s + %s need %d kernel sources, more than %d",
-                              cfg->solver->name, cfg->problem->name, ns, MAX_SOURCES);
-    if ((st = bloc_runtime_build(&s->rt, src, ns, err)))
-        return st;
-    bloc_graph_init(&s->g, &s->rt, (size_t)cfg->local_size, cfg->reduce_groups);
-    if (cfg->problem->setup && (st = cfg->problem->setup(&s->pb, &s->g, err)))
-        return st;
-    if ((st = cfg->solver->build(&s->g, &s->pb, cfg->solver_params, err)))
-        return st;
-    s->x = bloc_graph_find_vec(&s->g, BLOC_VEC_X);
-    s->y = bloc_graph_find_vec(&s->g, BLOC_VEC_Y);
-    if (s->x < 0 || s->y < 0)
-        return bloc_error_set(err, BLOC_ERR_INTERNAL, "solver %s did not define vectors x and y", cfg->solver->name);
-    s->scalars = bloc_graph_vec(&s->g, "scalars", (size_t)cfg->problem->nraw, NULL, err);
-    if (s->scalars < 0)
-        return err->status;
-    if ((st = cfg->problem->eval(&s->pb, &s->g, BLOC_LIST_EVAL, s->x, s->y, s->scalars, err)))
-        return st;
-    return bloc_graph_finalize(&s->g, err);
-}
-
-/* Runs the eval list and reads F, f and the metrics into values. */
-static int evaluate(run_state_t *s, long k, double *values, bloc_error_t *err)
-{
-    double raw[64];
-    int st = bloc_graph_enqueue(&s->g, BLOC_LIST_EVAL, k, NULL, err);
-    if (!st)
-        st = bloc_graph_read(&s->g, s->scalars, raw, err);
-    if (!st)
-        s->pb.desc->finish(&s->pb, raw, values);
-    return st;
-}
-
 /* Sums kernel time and span of one profiled iteration; releases events. */
 static void collect(cl_event *ev, int n, double *busy, double *span)
 {
@@ -128,7 +54,7 @@ static void collect(cl_event *ev, int n, double *busy, double *span)
     *span = 1e-9 * (double)(last - first);
 }
 
-static int loop(run_state_t *s, const bloc_config_t *cfg, const bloc_run_options_t *opt, bloc_run_result_t *res,
+static int loop(bloc_session_t *s, const bloc_config_t *cfg, const bloc_run_options_t *opt, bloc_run_result_t *res,
                 FILE *traj, int *profiled, bloc_error_t *err)
 {
     int nn = s->g.nnodes[BLOC_LIST_STEP], nm = res->nmetrics, st = BLOC_OK;
@@ -147,7 +73,7 @@ static int loop(run_state_t *s, const bloc_config_t *cfg, const bloc_run_options
     bloc_progress_t prog;
     double t_first = 0;
     bloc_progress_start(&prog, opt ? (int)opt->progress : 0, iters, t0);
-    if ((st = evaluate(s, 0, res->values, err)) || (st = bloc_trajectory_row(traj, 0, 0, res->values, nm, err)))
+    if ((st = bloc_session_evaluate(s, 0, res->values, err)) || (st = bloc_trajectory_row(traj, 0, 0, res->values, nm, err)))
         goto out;
     memcpy(last_good, res->values, sizeof last_good);
     for (long k = 0; k < iters; k++) {
@@ -168,7 +94,7 @@ static int loop(run_state_t *s, const bloc_config_t *cfg, const bloc_run_options
                 clFlush(s->rt.queue);
             continue;
         }
-        if ((st = evaluate(s, done, res->values, err)))
+        if ((st = bloc_session_evaluate(s, done, res->values, err)))
             goto out;
         if (have_events) {
             collect(ev, nn, &busy[ns], &span[ns]);
@@ -214,7 +140,7 @@ out:
 int bloc_run(const bloc_config_t *cfg, const bloc_run_options_t *opt, bloc_run_result_t *res, bloc_error_t *err)
 {
     memset(res, 0, sizeof *res);
-    run_state_t s;
+    bloc_session_t s;
     memset(&s, 0, sizeof s);
     double t0 = now_s();
     snprintf(res->out_dir, sizeof res->out_dir, "%s", opt && opt->out_dir ? opt->out_dir : cfg->output);
@@ -223,7 +149,7 @@ int bloc_run(const bloc_config_t *cfg, const bloc_run_options_t *opt, bloc_run_r
         res->metric_names[i] = cfg->problem->metric_names[i];
     FILE *traj = NULL;
     int profiled = 0;
-    int st = setup(&s, cfg, err);
+    int st = bloc_session_open(&s, cfg, err);
     if (!st)
         st = bloc_mkdir_p(res->out_dir, err);
     if (!st)
@@ -243,8 +169,6 @@ int bloc_run(const bloc_config_t *cfg, const bloc_run_options_t *opt, bloc_run_r
     }
     if (traj && fclose(traj) != 0 && !st)
         st = bloc_error_set(err, BLOC_ERR_IO, "%s/trajectory.csv: close failed", res->out_dir);
-    bloc_graph_release(&s.g);
-    bloc_problem_destroy(&s.pb);
-    bloc_runtime_release(&s.rt);
+    bloc_session_close(&s);
     return st;
 }
