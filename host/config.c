@@ -329,6 +329,19 @@ static const field_t reduction_fields[] = {
      .spec = INT_SPEC("local_size", 64, 1, 1024, 0), .check = CHECK_POW2},
 };
 
+#define REAL_SPEC(nm, def_, lo_, hi_, flags_) \
+    { .name = nm, .type = BLOC_PARAM_REAL, .def = def_, .lo = lo_, .hi = hi_, .flags = flags_ }
+
+/* Tolerances of `bloc compare`: a pair of runs agrees when the normwise
+ * relative difference of x, y and F stays within the tolerance of the
+ * pair's lower precision at every log point. */
+static const field_t compare_fields[] = {
+    {.name = "tol_fp32", .kind = F_PARAM, .offset = CFG(compare_tol_fp32),
+     .spec = REAL_SPEC("tol_fp32", 1e-3, 0, HUGE_VAL, BLOC_PARAM_LO_OPEN)},
+    {.name = "tol_fp64", .kind = F_PARAM, .offset = CFG(compare_tol_fp64),
+     .spec = REAL_SPEC("tol_fp64", 1e-9, 0, HUGE_VAL, BLOC_PARAM_LO_OPEN)},
+};
+
 static const field_t top_fields[] = {
     {.name = "problem", .kind = F_PROBLEM, .spec = {.flags = BLOC_PARAM_REQUIRED}},
     {.name = "solver", .kind = F_SOLVER, .spec = {.flags = BLOC_PARAM_REQUIRED}},
@@ -343,6 +356,8 @@ static const field_t top_fields[] = {
     {.name = "output", .kind = F_STRING, .offset = CFG(output), .size = sizeof ((bloc_config_t *)0)->output},
     {.name = "reduction", .kind = F_SECTION, .sub = reduction_fields,
      .nsub = (int)(sizeof reduction_fields / sizeof reduction_fields[0])},
+    {.name = "compare", .kind = F_SECTION, .sub = compare_fields,
+     .nsub = (int)(sizeof compare_fields / sizeof compare_fields[0])},
 };
 #define NTOP ((int)(sizeof top_fields / sizeof top_fields[0]))
 

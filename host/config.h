@@ -14,6 +14,7 @@
  *   output:     string (directory)                          default "results/<config stem>"
  *   reduction:  { groups: 1..1024, local_size: 1..1024 (power of two) }
  *                                                           default 32, 64
+ *   compare:    { tol_fp32: > 0, tol_fp64: > 0 }            default 1e-3, 1e-9
  */
 #ifndef BLOC_CONFIG_H
 #define BLOC_CONFIG_H
@@ -40,6 +41,8 @@ typedef struct {
     char output[1024];
     int reduce_groups;
     int local_size;
+    double compare_tol_fp32;  /* bloc compare: agreement tolerance for pairs involving fp32 */
+    double compare_tol_fp64;  /* ... and for fp64 pairs */
 } bloc_config_t;
 
 /* Loads and validates a config file. On failure err->status is

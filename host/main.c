@@ -3,10 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "config.h"
+#include "graph_report.h"
 #include "problem.h"
 #include "run.h"
 #include "runtime.h"
+#include "session.h"
 #include "solver.h"
 
 static const char USAGE[] =
@@ -20,13 +23,21 @@ static const char USAGE[] =
     "      --set key.path=value    override a config value (repeatable), e.g. --set solver.alpha=0.2\n"
     "      --out DIR               output directory (overrides config 'output')\n"
     "      --progress MODE         auto (default: bar on a terminal), lines, none\n"
+    "  graph CONFIG [--device D] [--set k=v]\n"
+    "                              print the iteration graph: vectors, kernel launches in order with their\n"
+    "                              arguments, flops and bytes per node (from sizes)\n"
+    "  compare CONFIG [options]    run one config on several devices/precisions and compare x, y, F\n"
+    "      --devices all|LIST      devices (comma-separated specs as for --device; default: the config's)\n"
+    "      --precision LIST        fp32, fp64 or fp32,fp64 (default: the config's)\n"
+    "      --set key.path=value    as for run\n"
+    "      --out DIR               results (default: <config output>/compare)\n"
     "\n"
     "  --help, -h                  this text\n"
     "  --version                   version\n"
     "\n"
     "environment: BLOC_CACHE_DIR (program cache directory, 'off' to disable),\n"
     "             BLOC_KERNEL_ROOT (load .cl sources from this source tree instead of the embedded copies)\n"
-    "exit codes: 0 ok, 1 runtime error, 2 usage or config error, 3 run diverged\n";
+    "exit codes: 0 ok, 1 runtime error, 2 usage or config error, 3 run diverged, 4 compare: runs differ\n";
 
 static int fail(const bloc_error_t *err)
 {
@@ -108,56 +119,93 @@ static int cmd_list(void)
     return 0;
 }
 
-static int cmd_run(int argc, char **argv)
-{
-    const char *path = NULL, *device = NULL;
-    bloc_run_options_t opt = {BLOC_PROGRESS_AUTO, NULL};
+/* Options of the commands that take a CONFIG. `allowed` lists the options
+ * a command accepts (a string of option names separated by spaces). */
+typedef struct {
+    const char *path, *device, *out, *devices, *precisions;
+    bloc_progress_mode_t progress;
     const char *sets[64];
-    int nsets = 0;
+    int nsets;
+} cli_opts_t;
+
+static int option_allowed(const char *allowed, const char *opt)
+{
+    size_t n = strlen(opt);
+    for (const char *p = strstr(allowed, opt); p; p = strstr(p + 1, opt))
+        if ((p == allowed || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+static int parse_opts(const char *cmd, int argc, char **argv, const char *allowed, cli_opts_t *o)
+{
+    memset(o, 0, sizeof *o);
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        int has_value = i + 1 < argc;
-        if (!strcmp(a, "--device") || !strcmp(a, "--set") || !strcmp(a, "--out") || !strcmp(a, "--progress")) {
-            if (!has_value)
+        if (a[0] == '-' && a[1]) {
+            if (!option_allowed(allowed, a))
+                return usage_error("unknown option '%s'", a);
+            if (i + 1 >= argc)
                 return usage_error("option %s needs a value", a);
             const char *v = argv[++i];
             if (!strcmp(a, "--device"))
-                device = v;
+                o->device = v;
             else if (!strcmp(a, "--out"))
-                opt.out_dir = v;
+                o->out = v;
+            else if (!strcmp(a, "--devices"))
+                o->devices = v;
+            else if (!strcmp(a, "--precision"))
+                o->precisions = v;
             else if (!strcmp(a, "--set")) {
-                if (nsets == 64)
+                if (o->nsets == 64)
                     return usage_error("too many --set options (%s)", "max 64");
-                sets[nsets++] = v;
+                o->sets[o->nsets++] = v;
             } else if (!strcmp(v, "auto"))
-                opt.progress = BLOC_PROGRESS_AUTO;
+                o->progress = BLOC_PROGRESS_AUTO;
             else if (!strcmp(v, "lines"))
-                opt.progress = BLOC_PROGRESS_LINES;
+                o->progress = BLOC_PROGRESS_LINES;
             else if (!strcmp(v, "none"))
-                opt.progress = BLOC_PROGRESS_NONE;
+                o->progress = BLOC_PROGRESS_NONE;
             else
                 return usage_error("--progress takes auto, lines or none, not '%s'", v);
-        } else if (a[0] == '-' && a[1]) {
-            return usage_error("unknown option '%s'", a);
-        } else if (!path) {
-            path = a;
+        } else if (!o->path) {
+            o->path = a;
         } else {
             return usage_error("unexpected argument '%s'", a);
         }
     }
-    if (!path)
-        return usage_error("%s", "run needs a CONFIG file");
-    bloc_config_t cfg;
-    bloc_error_t err;
-    if (bloc_config_load(&cfg, path, &err))
-        return fail(&err);
-    for (int i = 0; i < nsets; i++)
-        if (bloc_config_set(&cfg, sets[i], &err))
-            return fail(&err);
-    if (device)
-        snprintf(cfg.device, sizeof cfg.device, "%s", device);
+    if (!o->path) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "%s needs a CONFIG file", cmd);
+        return usage_error("%s", msg);
+    }
+    return 0;
+}
 
+/* Config file + --set overrides + --device. */
+static int load_config(const cli_opts_t *o, bloc_config_t *cfg)
+{
+    bloc_error_t err;
+    if (bloc_config_load(cfg, o->path, &err))
+        return fail(&err);
+    for (int i = 0; i < o->nsets; i++)
+        if (bloc_config_set(cfg, o->sets[i], &err))
+            return fail(&err);
+    if (o->device)
+        snprintf(cfg->device, sizeof cfg->device, "%s", o->device);
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    cli_opts_t o;
+    bloc_config_t cfg;
+    int rc = parse_opts("run", argc, argv, "--device --set --out --progress", &o);
+    if (rc || (rc = load_config(&o, &cfg)))
+        return rc;
+    bloc_run_options_t opt = {.progress = o.progress, .out_dir = o.out};
     bloc_run_result_t res;
+    bloc_error_t err;
     int st = bloc_run(&cfg, &opt, &res, &err);
     if (st && st != BLOC_ERR_DIVERGED)
         return fail(&err);
@@ -173,6 +221,42 @@ static int cmd_run(int argc, char **argv)
     if (st)
         return fail(&err);
     return 0;
+}
+
+static int cmd_graph(int argc, char **argv)
+{
+    cli_opts_t o;
+    bloc_config_t cfg;
+    int rc = parse_opts("graph", argc, argv, "--device --set", &o);
+    if (rc || (rc = load_config(&o, &cfg)))
+        return rc;
+    bloc_session_t s;
+    bloc_error_t err;
+    int st = bloc_session_open(&s, &cfg, &err);
+    if (!st) {
+        printf("%s on %s (%s, device %s)\n", cfg.solver->name, cfg.problem->name, bloc_precision_name(cfg.precision),
+               s.rt.dev.device_name);
+        bloc_graph_print(stdout, &s.g);
+    }
+    bloc_session_close(&s);
+    return st ? fail(&err) : 0;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    cli_opts_t o;
+    bloc_config_t cfg;
+    int rc = parse_opts("compare", argc, argv, "--devices --precision --set --out", &o);
+    if (rc || (rc = load_config(&o, &cfg)))
+        return rc;
+    char out[1100];
+    snprintf(out, sizeof out, "%s%s", o.out ? o.out : cfg.output, o.out ? "" : "/compare");
+    bloc_compare_options_t co = {.devices = o.devices, .precisions = o.precisions, .out_dir = out};
+    bloc_error_t err;
+    int disagree = 0;
+    if (bloc_compare(&cfg, &co, stdout, &disagree, &err))
+        return fail(&err);
+    return disagree ? 4 : 0;
 }
 
 int main(int argc, char **argv)
@@ -196,5 +280,9 @@ int main(int argc, char **argv)
         return argc == 2 ? cmd_list() : usage_error("list takes no arguments (%s)", argv[2]);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "graph"))
+        return cmd_graph(argc - 2, argv + 2);
+    if (!strcmp(cmd, "compare"))
+        return cmd_compare(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);
 }

@@ -35,6 +35,20 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+/* Hands a log point to the caller's callback, with x and y read back. */
+static int log_point(bloc_session_t *s, const bloc_run_options_t *opt, long k, const double *values, double *xb,
+                     double *yb, bloc_error_t *err)
+{
+    if (!opt || !opt->on_log)
+        return BLOC_OK;
+    int st = bloc_graph_read(&s->g, s->x, xb, err);
+    if (!st)
+        st = bloc_graph_read(&s->g, s->y, yb, err);
+    if (!st && opt->on_log(opt->user, k, values, xb, s->pb.nx, yb, s->pb.ny))
+        st = bloc_error_set(err, BLOC_ERR_NOMEM, "run stopped by its log callback at iteration %ld", k);
+    return st;
+}
+
 /* Sums kernel time and span of one profiled iteration; releases events. */
 static void collect(cl_event *ev, int n, double *busy, double *span)
 {
@@ -61,19 +75,23 @@ static int loop(bloc_session_t *s, const bloc_config_t *cfg, const bloc_run_opti
     long iters = cfg->iterations, every = cfg->log_every;
     long nsamples = iters / every + 2;
     double *busy = malloc((size_t)nsamples * sizeof *busy), *span = malloc((size_t)nsamples * sizeof *span);
+    int want_xy = opt && opt->on_log;
+    double *xb = want_xy ? malloc((s->pb.nx + 1) * sizeof *xb) : NULL;
+    double *yb = want_xy ? malloc((s->pb.ny + 1) * sizeof *yb) : NULL;
     cl_event *ev = malloc((size_t)(nn ? nn : 1) * sizeof *ev);
     double last_good[2 + BLOC_MAX_METRICS];
     long last_good_k = 0;
     int have_events = 0, ns = 0;
     double t0 = now_s();
-    if (!busy || !span || !ev) {
+    if (!busy || !span || !ev || (want_xy && (!xb || !yb))) {
         st = bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
         goto out;
     }
     bloc_progress_t prog;
     double t_first = 0;
     bloc_progress_start(&prog, opt ? (int)opt->progress : 0, iters, t0);
-    if ((st = bloc_session_evaluate(s, 0, res->values, err)) || (st = bloc_trajectory_row(traj, 0, 0, res->values, nm, err)))
+    if ((st = bloc_session_evaluate(s, 0, res->values, err)) || (st = bloc_trajectory_row(traj, 0, 0, res->values, nm, err)) ||
+        (st = log_point(s, opt, 0, res->values, xb, yb, err)))
         goto out;
     memcpy(last_good, res->values, sizeof last_good);
     for (long k = 0; k < iters; k++) {
@@ -102,7 +120,8 @@ static int loop(bloc_session_t *s, const bloc_config_t *cfg, const bloc_run_opti
             have_events = 0;
         }
         double t = now_s();
-        if ((st = bloc_trajectory_row(traj, done, t - t0, res->values, nm, err)))
+        if ((st = bloc_trajectory_row(traj, done, t - t0, res->values, nm, err)) ||
+            (st = log_point(s, opt, done, res->values, xb, yb, err)))
             goto out;
         res->iterations = done;
         bloc_progress_update(&prog, done, res->values[BLOC_SLOT_F], t, done == iters);
@@ -134,6 +153,8 @@ out:
     free(busy);
     free(span);
     free(ev);
+    free(xb);
+    free(yb);
     return st;
 }
 

@@ -13,9 +13,17 @@ typedef enum {
     BLOC_PROGRESS_LINES
 } bloc_progress_mode_t;
 
+/* Called at every log point (iteration 0 included) with F, f and the
+ * metrics, and x and y read back from the device (the callback's reads are
+ * the only extra transfers). A non-zero return (out of memory) stops the run. */
+typedef int (*bloc_log_fn)(void *user, long k, const double *values, const double *x, size_t nx, const double *y,
+                           size_t ny);
+
 typedef struct {
     bloc_progress_mode_t progress;
     const char *out_dir;     /* NULL: cfg->output */
+    bloc_log_fn on_log;      /* NULL: none */
+    void *user;
 } bloc_run_options_t;
 
 typedef struct {

@@ -641,7 +641,7 @@ static void run_config(const char *override1, const char *override2, bloc_run_re
     if (dev)
         snprintf(cfg.device, sizeof cfg.device, "%s", dev);
     bloc_test_tmpdir("meha_quadratic", dir, sizeof dir);
-    bloc_run_options_t opt = {BLOC_PROGRESS_NONE, dir};
+    bloc_run_options_t opt = {.progress = BLOC_PROGRESS_NONE, .out_dir = dir};
     cr_assert_eq(bloc_run(&cfg, &opt, res, &err), BLOC_OK, "%s", err.message);
     cr_assert_eq(res->iterations, cfg.iterations);
     cr_assert_str_eq(res->metric_names[0], "hypergrad_sq");

@@ -23,7 +23,7 @@ static void run_config(const char *name, const char *override, bloc_run_result_t
     if (dev)
         snprintf(cfg.device, sizeof cfg.device, "%s", dev);
     bloc_test_tmpdir(name, dir, dsize);
-    bloc_run_options_t opt = {BLOC_PROGRESS_NONE, dir};
+    bloc_run_options_t opt = {.progress = BLOC_PROGRESS_NONE, .out_dir = dir};
     cr_assert_eq(bloc_run(&cfg, &opt, res, &err), BLOC_OK, "%s", err.message);
     cr_assert_eq(res->iterations, cfg.iterations);
 }
@@ -180,7 +180,7 @@ Test(meha, variant_code_reproduces_published_stall)
     for (int i = 0; i < 3; i++)
         cr_assert_eq(bloc_config_set(&cfg, sets[i], &err), BLOC_OK, "%s", err.message);
     bloc_test_tmpdir("variant", d, sizeof d);
-    bloc_run_options_t opt = {BLOC_PROGRESS_NONE, d};
+    bloc_run_options_t opt = {.progress = BLOC_PROGRESS_NONE, .out_dir = d};
     cr_assert_eq(bloc_run(&cfg, &opt, &code, &err), BLOC_OK, "%s", err.message);
     double e = metric(&code, "x_rel_err");
     cr_assert(e > 0.1 && e < 0.2, "code variant x_rel_err %g, published 0.15", e);
@@ -201,7 +201,7 @@ Test(meha, divergence_is_reported)
     for (int i = 0; i < 4; i++)
         cr_assert_eq(bloc_config_set(&cfg, sets[i], &err), BLOC_OK, "%s", err.message);
     bloc_test_tmpdir("diverge", d, sizeof d);
-    bloc_run_options_t opt = {BLOC_PROGRESS_NONE, d};
+    bloc_run_options_t opt = {.progress = BLOC_PROGRESS_NONE, .out_dir = d};
     cr_assert_eq(bloc_run(&cfg, &opt, &r, &err), BLOC_ERR_DIVERGED);
     cr_assert(bloc_test_starts_with(err.message, "diverged at iteration 200: F = nan, f = nan; last finite values at iteration 100: F = "),
               "%s", err.message);

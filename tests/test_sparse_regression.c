@@ -95,7 +95,7 @@ Test(sparse_regression, meha_learns_per_feature_weights)
     snprintf(path, sizeof path, "%s/../configs/meha_sparse_regression.yaml", BLOC_TEST_DIR);
     cr_assert_eq(bloc_config_load(&cfg, path, &err), BLOC_OK, "%s", err.message);
     bloc_test_tmpdir("sreg", dir, sizeof dir);
-    bloc_run_options_t opt = {BLOC_PROGRESS_NONE, dir};
+    bloc_run_options_t opt = {.progress = BLOC_PROGRESS_NONE, .out_dir = dir};
     cr_assert_eq(bloc_run(&cfg, &opt, &r, &err), BLOC_OK, "%s", err.message);
     cr_assert_lt(r.values[BLOC_SLOT_METRIC0 + 1], 0.35, "test_mse %g", r.values[BLOC_SLOT_METRIC0 + 1]);
     cr_assert_gt(r.values[BLOC_SLOT_METRIC0 + 3], 0.5, "support_f1 %g", r.values[BLOC_SLOT_METRIC0 + 3]);

@@ -1,0 +1,69 @@
+#include "graph_report.h"
+
+void bloc_graph_cost(const bloc_graph_t *g, bloc_list_t list, double *flops, double *bytes)
+{
+    *flops = *bytes = 0;
+    for (int i = 0; i < g->nnodes[list]; i++) {
+        *flops += g->nodes[list][i].flops;
+        *bytes += g->nodes[list][i].bytes;
+    }
+}
+
+double bloc_graph_device_bytes(const bloc_graph_t *g)
+{
+    double b = 0;
+    for (int i = 0; i < g->nvecs; i++)
+        b += (double)(g->vecs[i].n ? g->vecs[i].n : 1) * (double)g->rt->real_size;
+    return b;
+}
+
+static void print_arg(FILE *f, const bloc_graph_t *g, const bloc_arg_t *a)
+{
+    switch (a->kind) {
+    case BLOC_ARG_VEC: fprintf(f, "%s", g->vecs[a->vec].name); break;
+    case BLOC_ARG_REAL: fprintf(f, "%g", a->real); break;
+    case BLOC_ARG_INT: fprintf(f, "%d", a->i); break;
+    case BLOC_ARG_SCHED: fprintf(f, "<%s>", g->scheds[a->sched].name); break;
+    case BLOC_ARG_LOCAL: fprintf(f, "local[%zu]", a->local); break;
+    }
+}
+
+static void print_list(FILE *f, const bloc_graph_t *g, bloc_list_t list, const char *title)
+{
+    double flops, bytes;
+    bloc_graph_cost(g, list, &flops, &bytes);
+    fprintf(f, "%s: %d launches, %.4g flop, %.4g bytes per replay\n", title, g->nnodes[list], flops, bytes);
+    fprintf(f, "  %3s  %-26s %-13s %11s %11s  %s\n", "#", "kernel", "global/local", "flop", "bytes", "arguments");
+    for (int i = 0; i < g->nnodes[list]; i++) {
+        const bloc_node_t *nd = &g->nodes[list][i];
+        char shape[48];
+        if (nd->dims == 2)
+            snprintf(shape, sizeof shape, "%zux%zu/%zu", nd->global[0], nd->global[1], nd->local[0]);
+        else
+            snprintf(shape, sizeof shape, "%zu/%zu", nd->global[0], nd->local[0]);
+        fprintf(f, "  %3d  %-26s %-13s %11.4g %11.4g  ", i, nd->kernel, shape, nd->flops, nd->bytes);
+        for (int a = 0; a < nd->nargs; a++) {
+            if (a)
+                fputs(", ", f);
+            print_arg(f, g, &nd->args[a]);
+        }
+        fputc('\n', f);
+    }
+}
+
+void bloc_graph_print(FILE *f, const bloc_graph_t *g)
+{
+    fprintf(f, "vectors (%s): %d, %.4g bytes on the device\n", g->rt->precision == BLOC_FP64 ? "fp64" : "fp32",
+            g->nvecs, bloc_graph_device_bytes(g));
+    for (int i = 0; i < g->nvecs; i++)
+        fprintf(f, "  %-20s %10zu\n", g->vecs[i].name, g->vecs[i].n);
+    if (g->nscheds) {
+        fprintf(f, "schedules (host values per iteration, shown <name>):");
+        for (int i = 0; i < g->nscheds; i++)
+            fprintf(f, " %s", g->scheds[i].name);
+        fputc('\n', f);
+    }
+    print_list(f, g, BLOC_LIST_STEP, "step (one iteration)");
+    print_list(f, g, BLOC_LIST_EVAL, "eval (each log point)");
+    fprintf(f, "cost model: flops and bytes per launch come from sizes (not measured); 0 where a node states none\n");
+}

@@ -1,0 +1,98 @@
+/* bloc compare and bloc graph. Needs the Oclgrind ICD registered
+ * (scripts/install-deps.sh does it): a second, independent OpenCL
+ * implementation next to PoCL. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open %s", path);
+    static char buf[1 << 18];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return strdup(buf);
+}
+
+/* toy_merely_convex uses only + - * /: PoCL and Oclgrind must give the same
+ * bits in fp32 and in fp64 (fixed-shape reductions, FP_CONTRACT OFF), while
+ * fp32 and fp64 differ by rounding but agree within tol_fp32. */
+Test(compare, pocl_and_oclgrind_agree_bitwise)
+{
+    char dir[1024], args[2048], out[1 << 15];
+    bloc_test_tmpdir("compare", dir, sizeof dir);
+    snprintf(args, sizeof args,
+             "compare '%s/../configs/meha_toy_merely_convex.yaml' --devices pthread,oclgrind --precision fp32,fp64 "
+             "--set iterations=60 --set log_every=20 --out '%s'",
+             BLOC_TEST_DIR, dir);
+    int rc = bloc_test_run_cli(args, out, sizeof out);
+    cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/compare.json", dir);
+    char *js = slurp(path);
+    int pairs = 0, identical = 0;
+    for (char *p = strstr(js, "\"a\": "); p; p = strstr(p + 1, "\"a\": "))
+        pairs++;
+    cr_assert_eq(pairs, 6, "4 runs give 6 pairs:\n%s", js);
+    cr_assert_null(strstr(js, "\"verdict\": \"differ\""), "%s", js);
+    /* the two cross-implementation pairs of equal precision are identical */
+    for (char *p = strstr(js, "\"max\": {\"abs_x\": 0, \"rel_x\": 0, \"abs_y\": 0, \"rel_y\": 0, \"abs_F\": 0, \"rel_F\": 0}");
+         p; p = strstr(p + 1, "\"max\": {\"abs_x\": 0, \"rel_x\": 0, \"abs_y\": 0, \"rel_y\": 0, \"abs_F\": 0, \"rel_F\": 0}"))
+        identical++;
+    cr_assert_eq(identical, 2, "expected the fp32 and fp64 cross-device pairs identical:\n%s", js);
+    cr_assert_not_null(strstr(out, "agree (identical)"), "%s", out);
+    free(js);
+    /* one CSV per pair, a row per log point (0, 20, 40, 60) */
+    snprintf(path, sizeof path, "%s/pairs", dir);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "test $(ls '%s' | wc -l) -eq 6 && test $(cat '%s'/*.csv | wc -l) -eq 30", path, path);
+    cr_assert_eq(system(cmd), 0, "pair CSVs");
+}
+
+/* A tolerance no pair can meet: the verdict says so and the exit code is 4. */
+Test(compare, disagreement_exit_code)
+{
+    char dir[1024], args[2048], out[1 << 15];
+    bloc_test_tmpdir("compare-differ", dir, sizeof dir);
+    snprintf(args, sizeof args,
+             "compare '%s/../configs/meha_toy_merely_convex.yaml' --precision fp32,fp64 --set iterations=20 "
+             "--set log_every=10 --set compare.tol_fp32=1e-12 --out '%s'",
+             BLOC_TEST_DIR, dir);
+    cr_assert_eq(bloc_test_run_cli(args, out, sizeof out), 4, "%s", out);
+    cr_assert_not_null(strstr(out, "differ"), "%s", out);
+    /* the start value 0.01 already rounds differently in fp32 */
+    cr_assert_not_null(strstr(out, "it 0  differ"), "first divergence at the start point:\n%s", out);
+}
+
+Test(compare, bad_precision_list)
+{
+    char args[2048], out[4096], first[512];
+    snprintf(args, sizeof args, "compare '%s/../configs/meha_toy_merely_convex.yaml' --precision fp16 --out /tmp/bloc-never",
+             BLOC_TEST_DIR);
+    cr_assert_eq(bloc_test_run_cli(args, out, sizeof out), 2, "%s", out);
+    bloc_test_first_line(out, first, sizeof first);
+    cr_assert_str_eq(first, "bloc: --precision takes fp32, fp64 or fp32,fp64, not 'fp16'");
+}
+
+/* bloc graph lists the step nodes in order with arguments and costs. */
+Test(graph, prints_nodes_in_order)
+{
+    char args[2048], out[1 << 15];
+    snprintf(args, sizeof args, "graph '%s/../configs/meha_sparse_1000d.yaml'", BLOC_TEST_DIR);
+    cr_assert_eq(bloc_test_run_cli(args, out, sizeof out), 0, "%s", out);
+    const char *order[] = {"step (one iteration): 11 launches", "sparse_grad_f", "meha_theta_step", "prox_weighted_l1",
+                           "meha_x_step", "meha_y_step", "prox_weighted_l1", "eval (each log point): 3 launches",
+                           "sparse_terms", "reduce_sum_stage1", "reduce_sum_stage2"};
+    const char *p = out;
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+        p = strstr(p, order[i]);
+        cr_assert_not_null(p, "'%s' missing or out of order in:\n%s", order[i], out);
+    }
+    cr_assert_not_null(strstr(out, "x, gxF, gxf_y, gxf_theta, 1000, 1, <inv_c_k>, 0, 1"), "%s", out);
+    cr_assert_not_null(strstr(out, "vectors (fp32): 12, 5.253e+04 bytes on the device"), "%s", out);
+}
