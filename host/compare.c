@@ -8,6 +8,7 @@
 #include "problem.h"
 #include "report.h"
 #include "run.h"
+#include "selection.h"
 #include "runtime.h"
 #include "solver.h"
 
@@ -69,62 +70,6 @@ static void trace_free(trace_t *t)
     free(t->F);
     free(t->x);
     free(t->y);
-}
-
-/* Devices to run on, as "P:D" specs with their names. */
-static int resolve_devices(const char *list, const bloc_config_t *cfg, bloc_device_info_t *out, int *n,
-                           bloc_error_t *err)
-{
-    *n = 0;
-    if (list && !strcmp(list, "all")) {
-        bloc_device_info_t *all;
-        int na, st = bloc_devices_list(&all, &na, err);
-        if (st)
-            return st;
-        for (int i = 0; i < na && *n < MAX_RUNS; i++)
-            out[(*n)++] = all[i];
-        free(all);
-        return BLOC_OK;
-    }
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", list ? list : cfg->device);
-    char *save = NULL, *tok = strtok_r(buf, ",", &save);
-    do {
-        bloc_device_info_t d;
-        int st = bloc_device_select(tok ? tok : "", &d, err);
-        if (st)
-            return st;
-        int dup = 0;
-        for (int i = 0; i < *n; i++)
-            dup |= out[i].platform_index == d.platform_index && out[i].device_index == d.device_index;
-        if (!dup && *n < MAX_RUNS)
-            out[(*n)++] = d;
-    } while (tok && (tok = strtok_r(NULL, ",", &save)));
-    return BLOC_OK;
-}
-
-static int parse_precisions(const char *list, const bloc_config_t *cfg, bloc_precision_t *out, int *n,
-                            bloc_error_t *err)
-{
-    *n = 0;
-    if (!list) {
-        out[(*n)++] = cfg->precision;
-        return BLOC_OK;
-    }
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", list);
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (!strcmp(tok, "fp32"))
-            out[(*n)++] = BLOC_FP32;
-        else if (!strcmp(tok, "fp64"))
-            out[(*n)++] = BLOC_FP64;
-        else
-            return bloc_error_set(err, BLOC_ERR_USAGE, "bloc: --precision takes fp32, fp64 or fp32,fp64, not '%s'", tok);
-        if (*n == 2)
-            break;
-    }
-    return *n ? BLOC_OK : bloc_error_set(err, BLOC_ERR_USAGE, "bloc: --precision is empty");
 }
 
 static double norm_inf_diff(const double *a, const double *b, size_t n, double *scale)
@@ -251,8 +196,8 @@ int bloc_compare(const bloc_config_t *cfg, const bloc_compare_options_t *opt, FI
     bloc_precision_t precs[2];
     int nd, npr, st;
     *disagree = 0;
-    if ((st = resolve_devices(opt->devices, cfg, devs, &nd, err)) ||
-        (st = parse_precisions(opt->precisions, cfg, precs, &npr, err)) || (st = bloc_mkdir_p(opt->out_dir, err)))
+    if ((st = bloc_select_devices(opt->devices, cfg->device, devs, MAX_RUNS, &nd, err)) ||
+        (st = bloc_select_precisions(opt->precisions, cfg->precision, precs, &npr, err)) || (st = bloc_mkdir_p(opt->out_dir, err)))
         return st;
     trace_t *t = calloc(MAX_RUNS * 2, sizeof *t);
     pair_t *pairs = calloc(MAX_RUNS * MAX_RUNS * 2, sizeof *pairs);

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "bench.h"
 #include "compare.h"
 #include "config.h"
 #include "graph_report.h"
@@ -31,6 +33,14 @@ static const char USAGE[] =
     "      --precision LIST        fp32, fp64 or fp32,fp64 (default: the config's)\n"
     "      --set key.path=value    as for run\n"
     "      --out DIR               results (default: <config output>/compare)\n"
+    "  bench [SUITE] [options]     time each suite entry per device and precision (default suite\n"
+    "                              bench/suites/default.txt): time per iteration (events, wall), roofline,\n"
+    "                              time to target, start-up cold/warm\n"
+    "      --devices all|LIST      as for compare (default: each config's device)\n"
+    "      --precision LIST        as for compare\n"
+    "      --repeats N             timed repeats (5)      --iters N   iterations per repeat (min(config, 200))\n"
+    "      --probe                 re-measure the device peaks (cached per device)\n"
+    "      --out DIR               results (results/bench)\n"
     "\n"
     "  --help, -h                  this text\n"
     "  --version                   version\n"
@@ -259,6 +269,56 @@ static int cmd_compare(int argc, char **argv)
     return disagree ? 4 : 0;
 }
 
+static int cmd_bench(int argc, char **argv)
+{
+    bloc_bench_options_t o = {.suite = "bench/suites/default.txt", .out_dir = "results/bench", .repeats = 5};
+    int have_suite = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--probe")) {
+            o.force_probe = 1;
+            continue;
+        }
+        if (a[0] == '-' && a[1]) {
+            if (!option_allowed("--devices --precision --out --repeats --iters", a))
+                return usage_error("unknown option '%s'", a);
+            if (i + 1 >= argc)
+                return usage_error("option %s needs a value", a);
+            const char *v = argv[++i];
+            char *end;
+            if (!strcmp(a, "--devices"))
+                o.devices = v;
+            else if (!strcmp(a, "--precision"))
+                o.precisions = v;
+            else if (!strcmp(a, "--out"))
+                o.out_dir = v;
+            else {
+                long n = strtol(v, &end, 10);
+                if (*end || n < 1 || n > 100000)
+                    return usage_error("%s takes a whole number from 1 to 100000", a);
+                if (!strcmp(a, "--repeats"))
+                    o.repeats = (int)n;
+                else
+                    o.iters = (int)n;
+            }
+        } else if (!have_suite) {
+            o.suite = a;
+            have_suite = 1;
+        } else {
+            return usage_error("unexpected argument '%s'", a);
+        }
+    }
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[n > 0 ? n : 0] = '\0';
+    o.bloc_exe = n > 0 ? exe : "bloc";
+    bloc_error_t err;
+    if (bloc_bench(&o, stdout, &err))
+        return fail(&err);
+    printf("results: %s/bench.csv, %s/nodes.csv, %s/bench.json\n", o.out_dir, o.out_dir, o.out_dir);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -284,5 +344,7 @@ int main(int argc, char **argv)
         return cmd_graph(argc - 2, argv + 2);
     if (!strcmp(cmd, "compare"))
         return cmd_compare(argc - 2, argv + 2);
+    if (!strcmp(cmd, "bench"))
+        return cmd_bench(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);
 }

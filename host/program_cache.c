@@ -26,7 +26,7 @@ static int mkdir_p(const char *dir)
     return (mkdir(tmp, 0755) != 0 && errno != EEXIST) ? -1 : 0;
 }
 
-int bloc_cache_file(const char *key_hash, char *path, size_t size)
+int bloc_cache_path(const char *name, char *path, size_t size)
 {
     const char *env = getenv("BLOC_CACHE_DIR");
     char dir[900];
@@ -42,8 +42,15 @@ int bloc_cache_file(const char *key_hash, char *path, size_t size)
         return 0;
     if (mkdir_p(dir) != 0)
         return 0;
-    snprintf(path, size, "%s/%s.clbin", dir, key_hash);
+    snprintf(path, size, "%s/%s", dir, name);
     return 1;
+}
+
+int bloc_cache_file(const char *key_hash, char *path, size_t size)
+{
+    char name[80];
+    snprintf(name, sizeof name, "%s.clbin", key_hash);
+    return bloc_cache_path(name, path, size);
 }
 
 int bloc_cache_load(const char *path, const char *key, unsigned char **bin, size_t *len)

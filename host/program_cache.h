@@ -10,6 +10,10 @@
 
 #include <stddef.h>
 
+/* Path of a named file in the cache directory (created if needed); returns
+ * 0 if caching is off or the directory cannot be made. */
+int bloc_cache_path(const char *name, char *path, size_t size);
+
 /* Full path of the cache file for a key hash; returns 0 if caching is off. */
 int bloc_cache_file(const char *key_hash, char *path, size_t size);
 

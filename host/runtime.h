@@ -24,6 +24,7 @@ typedef struct {
     cl_uint compute_units;
     cl_ulong global_mem;
     cl_ulong max_alloc;
+    cl_ulong cache_size;      /* global memory cache (0 if none reported) */
     size_t max_work_group;
     int has_fp64;
     int is_simulator; /* Oclgrind: never chosen by default */

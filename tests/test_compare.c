@@ -96,3 +96,61 @@ Test(graph, prints_nodes_in_order)
     cr_assert_not_null(strstr(out, "x, gxF, gxf_y, gxf_theta, 1000, 1, <inv_c_k>, 0, 1"), "%s", out);
     cr_assert_not_null(strstr(out, "vectors (fp32): 12, 5.253e+04 bytes on the device"), "%s", out);
 }
+
+/* bloc bench on a one-entry suite: a CSV row with positive timings, the
+ * target reached, per-node rows, and the peaks recorded. */
+Test(bench, one_entry_suite)
+{
+    char dir[1024], suite[1100], args[4096], out[1 << 15], path[1200];
+    bloc_test_tmpdir("bench", dir, sizeof dir);
+    snprintf(suite, sizeof suite, "%s/suite.txt", dir);
+    FILE *f = fopen(suite, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "# test suite\n%s/../configs/meha_toy_merely_convex.yaml x_err<1e-3 iterations=200\n", BLOC_TEST_DIR);
+    fclose(f);
+    snprintf(args, sizeof args, "bench '%s' --repeats 3 --iters 20 --out '%s/out'", suite, dir);
+    int rc = bloc_test_run_cli(args, out, sizeof out);
+    cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
+    cr_assert_not_null(strstr(out, "hit"), "target x_err<1e-3 not reached:\n%s", out);
+    snprintf(path, sizeof path, "%s/out/bench.csv", dir);
+    char *csv = slurp(path);
+    char *row = strchr(csv, '\n');
+    cr_assert_not_null(row);
+    double v[6];
+    char *p = strstr(row, ",9,20,"); /* launches, iterations per repeat */
+    cr_assert_not_null(p, "%s", csv);
+    cr_assert_eq(sscanf(p + 6, "%lf,%lf,%lf,%lf,%lf,%lf", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]), 6, "%s", csv);
+    cr_assert(v[1] > 0 && v[1] <= v[0] && v[0] <= v[2], "wall min <= median <= max: %s", row);
+    cr_assert(v[4] > 0 && v[4] <= v[3] && v[3] <= v[5], "device min <= median <= max: %s", row);
+    free(csv);
+    snprintf(path, sizeof path, "%s/out/nodes.csv", dir);
+    csv = slurp(path);
+    int lines = 0;
+    for (char *c = csv; *c; c++)
+        lines += *c == '\n';
+    cr_assert_eq(lines, 1 + 9, "header + one row per node:\n%s", csv);
+    free(csv);
+    snprintf(path, sizeof path, "%s/out/bench.json", dir);
+    char *js = slurp(path);
+    cr_assert_not_null(strstr(js, "\"bandwidth_gbs\": "), "%s", js);
+    cr_assert_not_null(strstr(js, "\"startup_s\": {\"cold\": "), "%s", js);
+    free(js);
+}
+
+Test(bench, bad_suite_line)
+{
+    char dir[1024], suite[1100], args[4096], out[4096], first[1024], want[1400];
+    bloc_test_tmpdir("bench-bad", dir, sizeof dir);
+    snprintf(suite, sizeof suite, "%s/suite.txt", dir);
+    FILE *f = fopen(suite, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "\n%s/../configs/meha_toy_merely_convex.yaml x_err<oops\n", BLOC_TEST_DIR);
+    fclose(f);
+    snprintf(args, sizeof args, "bench '%s' --out '%s/out'", suite, dir);
+    cr_assert_eq(bloc_test_run_cli(args, out, sizeof out), 2, "%s", out);
+    bloc_test_first_line(out, first, sizeof first);
+    if (strncmp(first, "solver ", 7) == 0) /* the table header precedes the error */
+        bloc_test_first_line(strchr(out, '\n') + 1, first, sizeof first);
+    snprintf(want, sizeof want, "%s:2: bad target 'x_err<oops' (write METRIC<NUMBER)", suite);
+    cr_assert_str_eq(first, want);
+}
