@@ -37,7 +37,7 @@
     X(unknown_solver_key, ":5:3: solver: unknown key 'alhpa' (valid keys for solver 'meha': name, "    \
                           "{MEHA_KEYS})")                                                             \
     X(unknown_problem_key, ":3:3: problem: unknown key 'm' (valid keys for problem "                   \
-                           "'toy_nonconvex_1d': name, n, x0, y0)")                                    \
+                           "'toy_nonconvex_1d': name, n, x0, y0, x_lo, x_hi)")                         \
     X(reduction_unknown_key, ":7:3: reduction: unknown key 'workers' (valid keys: groups, local_size)") \
     X(duplicate_key, ":7:1: duplicate key 'iterations' (first given at line 5)")                      \
     X(duplicate_param, ":6:3: solver: duplicate key 'alpha' (first given at line 4)")                 \
@@ -274,11 +274,11 @@ Test(config_good, minimal_gets_defaults)
     cr_assert_eq(cfg.reduce_groups, 32);
     cr_assert_eq(cfg.local_size, 64);
     /* parameters: table defaults, in table order */
-    double want_problem[] = {1, -6, 0};
+    double want_problem[] = {1, -6, 0, -HUGE_VAL, HUGE_VAL /* no UL box */};
     double want_solver[] = {0.1, 0.1, 0.05, 1, 2, 0.49, 0 /* variant: paper */};
-    cr_assert_eq(cfg.problem->nparams, 3);
+    cr_assert_eq(cfg.problem->nparams, 5);
     cr_assert_eq(cfg.solver->nparams, 7);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 5; i++)
         cr_assert_eq(cfg.problem_params[i], want_problem[i], "problem param %d", i);
     for (int i = 0; i < 7; i++)
         cr_assert_eq(cfg.solver_params[i], want_solver[i], "solver param %d", i);
