@@ -7,6 +7,7 @@
 extern const bloc_problem_desc_t bloc_problem_toy_nonconvex;
 extern const bloc_problem_desc_t bloc_problem_toy_merely_convex;
 extern const bloc_problem_desc_t bloc_problem_sparse;
+extern const bloc_problem_desc_t bloc_problem_toy_iaptt;
 extern const bloc_solver_desc_t bloc_solver_meha;
 extern const bloc_solver_desc_t bloc_solver_bome;
 extern const bloc_solver_desc_t bloc_solver_vpbgd;
@@ -16,6 +17,7 @@ const bloc_problem_desc_t *const bloc_problems[] = {
     &bloc_problem_toy_nonconvex,
     &bloc_problem_toy_merely_convex,
     &bloc_problem_sparse,
+    &bloc_problem_toy_iaptt,
     NULL,
 };
 
