@@ -12,6 +12,10 @@ extern const bloc_solver_desc_t bloc_solver_meha;
 extern const bloc_solver_desc_t bloc_solver_bome;
 extern const bloc_solver_desc_t bloc_solver_vpbgd;
 extern const bloc_solver_desc_t bloc_solver_f2sa;
+extern const bloc_solver_desc_t bloc_solver_iaptt;
+extern const bloc_solver_desc_t bloc_solver_rhg;
+extern const bloc_solver_desc_t bloc_solver_trhg;
+extern const bloc_solver_desc_t bloc_solver_bda;
 
 const bloc_problem_desc_t *const bloc_problems[] = {
     &bloc_problem_toy_nonconvex,
@@ -26,6 +30,10 @@ const bloc_solver_desc_t *const bloc_solvers[] = {
     &bloc_solver_bome,
     &bloc_solver_vpbgd,
     &bloc_solver_f2sa,
+    &bloc_solver_iaptt,
+    &bloc_solver_rhg,
+    &bloc_solver_trhg,
+    &bloc_solver_bda,
     NULL,
 };
 
