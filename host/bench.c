@@ -246,7 +246,7 @@ static int bench_one(const bloc_bench_options_t *o, const entry_t *e, const bloc
     double flops, bytes;
     bloc_graph_cost(&s.g, BLOC_LIST_STEP, &flops, &bytes);
     double peak = p == BLOC_FP64 ? pk.flops_dp : pk.flops_sp;
-    double bw = bloc_peaks_bandwidth(&pk, bloc_graph_device_bytes(&s.g));
+    double bw = bloc_peaks_bandwidth(&pk, (double)bloc_graph_device_bytes(&s.g));
     double roof = bound(flops, bytes, bw, &pk, p), launch_bound = s.g.nnodes[BLOC_LIST_STEP] * pk.launch_s;
     for (int j = 0; j < s.g.nnodes[BLOC_LIST_STEP]; j++) {
         const bloc_node_t *nd = &s.g.nodes[BLOC_LIST_STEP][j];
@@ -293,7 +293,7 @@ static int bench_one(const bloc_bench_options_t *o, const entry_t *e, const bloc
                 "\"gflops_sp\": %.4g, \"gflops_dp\": %.4g, \"launch_us\": %.4g, \"from_cache\": %s},\n"
                 "   \"working_set_bytes\": %.6g, \"roofline_bandwidth_gbs\": %.4g,\n",
             pk.bandwidth / 1e9, pk.bandwidth_cached / 1e9, pk.cache_bytes, pk.flops_sp / 1e9, pk.flops_dp / 1e9,
-            1e6 * pk.launch_s, pk.from_cache ? "true" : "false", bloc_graph_device_bytes(&s.g), bw / 1e9);
+            1e6 * pk.launch_s, pk.from_cache ? "true" : "false", (double)bloc_graph_device_bytes(&s.g), bw / 1e9);
     fprintf(js, "   \"per_iteration\": {\"launches\": %d, \"flops\": %.6g, \"bytes\": %.6g, \"wall_s\": {\"median\": %.6g, "
                 "\"min\": %.6g, \"max\": %.6g}, \"device_s\": {\"median\": %.6g, \"min\": %.6g, \"max\": %.6g}, "
                 "\"roofline_bound_s\": %.6g, \"launch_bound_s\": %.6g},\n",

@@ -155,10 +155,13 @@ int bloc_graph_reduce_rows(bloc_graph_t *g, bloc_list_t list, int terms, int row
                            int offset, bloc_error_t *err)
 {
     size_t G = (size_t)g->reduce_groups, L = g->local_size;
+    size_t used = (n + L - 1) / L; /* groups that hold data */
+    if (used < G)
+        G = used ? used : 1;
     char name[BLOC_NAME_LEN];
-    snprintf(name, sizeof name, "partials_%d", g->nvecs);
-    int part = bloc_graph_vec(g, name, G * (size_t)rows, NULL, err);
-    if (part < 0)
+    snprintf(name, sizeof name, "partials_%zux%d", G, rows);
+    int part = bloc_graph_find_vec(g, name);
+    if (part < 0 && (part = bloc_graph_vec(g, name, G * (size_t)rows, NULL, err)) < 0)
         return err->status;
     size_t g1[2] = {G * L, (size_t)rows}, l1[2] = {L, 1};
     bloc_node_t *s1 = bloc_graph_add2d(g, list, "reduce_sum_stage1", g1, l1, err);
@@ -180,6 +183,14 @@ int bloc_graph_reduce_rows(bloc_graph_t *g, bloc_list_t list, int terms, int row
     bloc_arg_local(s2, L);
     bloc_node_cost(s2, (double)G * rows, (double)(G + 1) * rows * g->rt->real_size);
     return BLOC_OK;
+}
+
+size_t bloc_graph_device_bytes(const bloc_graph_t *g)
+{
+    size_t bytes = 0;
+    for (int i = 0; i < g->nvecs; i++)
+        bytes += (g->vecs[i].n ? g->vecs[i].n : 1) * g->rt->real_size;
+    return bytes;
 }
 
 static cl_int set_real(bloc_graph_t *g, cl_kernel k, cl_uint idx, double v)

@@ -8,7 +8,7 @@
 
 #include "runtime.h"
 
-#define BLOC_MAX_ARGS 16
+#define BLOC_MAX_ARGS 24
 #define BLOC_MAX_VECS 64
 #define BLOC_MAX_SCHEDS 8
 #define BLOC_NAME_LEN 48
@@ -103,9 +103,16 @@ void bloc_node_cost(bloc_node_t *nd, double flops, double bytes);
 /* Fixed-shape reduction (kernels/reduce.cl): sums each of the `rows` rows
  * of length n stored contiguously in vector `terms` into
  * scalars[offset + r]. The summation order depends only on n and the graph's
- * (reduce_groups, local_size), so results are bitwise reproducible. */
+ * (reduce_groups, local_size), so results are bitwise reproducible. Short
+ * rows launch only the ceil(n / local_size) groups that hold data (the sums
+ * are the same: the other groups would add zeros). Calls with the same row
+ * count share one scratch vector of partials (the queue is in order). */
 int bloc_graph_reduce_rows(bloc_graph_t *g, bloc_list_t list, int terms, int rows, size_t n,
                            int scalars, int offset, bloc_error_t *err);
+
+/* Bytes of device memory held by the graph's vectors (their sizes as
+ * allocated, in the working precision). */
+size_t bloc_graph_device_bytes(const bloc_graph_t *g);
 
 /* Creates kernel objects and sets every static argument. */
 int bloc_graph_finalize(bloc_graph_t *g, bloc_error_t *err);

@@ -9,14 +9,6 @@ void bloc_graph_cost(const bloc_graph_t *g, bloc_list_t list, double *flops, dou
     }
 }
 
-double bloc_graph_device_bytes(const bloc_graph_t *g)
-{
-    double b = 0;
-    for (int i = 0; i < g->nvecs; i++)
-        b += (double)(g->vecs[i].n ? g->vecs[i].n : 1) * (double)g->rt->real_size;
-    return b;
-}
-
 static void print_arg(FILE *f, const bloc_graph_t *g, const bloc_arg_t *a)
 {
     switch (a->kind) {
@@ -54,7 +46,7 @@ static void print_list(FILE *f, const bloc_graph_t *g, bloc_list_t list, const c
 void bloc_graph_print(FILE *f, const bloc_graph_t *g)
 {
     fprintf(f, "vectors (%s): %d, %.4g bytes on the device\n", g->rt->precision == BLOC_FP64 ? "fp64" : "fp32",
-            g->nvecs, bloc_graph_device_bytes(g));
+            g->nvecs, (double)bloc_graph_device_bytes(g));
     for (int i = 0; i < g->nvecs; i++)
         fprintf(f, "  %-20s %10zu\n", g->vecs[i].name, g->vecs[i].n);
     if (g->nscheds) {

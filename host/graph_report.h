@@ -12,9 +12,6 @@
 /* Sums of the per-node cost model over one replay of a list. */
 void bloc_graph_cost(const bloc_graph_t *g, bloc_list_t list, double *flops, double *bytes);
 
-/* Bytes of all device vectors. */
-double bloc_graph_device_bytes(const bloc_graph_t *g);
-
 void bloc_graph_print(FILE *f, const bloc_graph_t *g);
 
 #endif

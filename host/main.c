@@ -226,6 +226,7 @@ static int cmd_run(int argc, char **argv)
         printf("  %s = %.4g", res.metric_names[i], res.values[BLOC_SLOT_METRIC0 + i]);
     printf("\n  time per iteration: %.1f us wall, %.1f us device (profiling events, %d launches)\n",
            1e6 * res.wall_per_iter, 1e6 * res.device_per_iter, res.launches_per_iter);
+    printf("  device memory: %zu bytes in graph vectors\n", res.device_bytes);
     printf("  start-up %.3f s (program %s, %.3f s); results in %s/\n", res.startup_seconds,
            res.program_from_cache ? "from cache" : "compiled", res.build_seconds, res.out_dir);
     if (st)

@@ -21,6 +21,8 @@ int bloc_problem_create(bloc_problem_t *pb, const bloc_problem_desc_t *desc, con
     pb->seed = seed;
     pb->x_lo = -HUGE_VAL;
     pb->x_hi = HUGE_VAL;
+    pb->y_lo = -HUGE_VAL;
+    pb->y_hi = HUGE_VAL;
     int st = desc->init(pb, err);
     if (st)
         bloc_problem_destroy(pb);
@@ -74,6 +76,63 @@ int bloc_elementwise_eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list,
     bloc_arg_vec(nd, terms);
     bloc_arg_int(nd, (int)pb->nx);
     return bloc_graph_reduce_rows(g, list, terms, rows, pb->nx, scalars, 0, err);
+}
+
+int bloc_elementwise_hvp(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y,
+                         int v, int hx, int hy, bloc_error_t *err)
+{
+    char name[BLOC_NAME_LEN];
+    snprintf(name, sizeof name, "%s_hvp_%s", pb->desc->kernel_prefix, level == BLOC_UL ? "F" : "f");
+    bloc_node_t *nd = bloc_graph_add(g, list, name, pb->nx, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, x);
+    bloc_arg_vec(nd, y);
+    bloc_arg_vec(nd, v);
+    bloc_arg_vec(nd, hx);
+    bloc_arg_vec(nd, hy);
+    bloc_arg_int(nd, (int)pb->nx);
+    bloc_node_cost(nd, pb->desc->grad_flops_per_item * (double)pb->nx,
+                   (double)(2 * pb->nx + 3 * pb->ny) * g->rt->real_size);
+    return BLOC_OK;
+}
+
+int bloc_elementwise_ul_rows(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int traj, int first,
+                             int rows, int vals, int offset, bloc_error_t *err)
+{
+    char name[BLOC_NAME_LEN];
+    snprintf(name, sizeof name, "ul_terms_%d", rows);
+    int terms = bloc_graph_find_vec(g, name);
+    if (terms < 0 && (terms = bloc_graph_vec(g, name, (size_t)rows * pb->nx, NULL, err)) < 0)
+        return err->status;
+    snprintf(name, sizeof name, "%s_F_rows", pb->desc->kernel_prefix);
+    size_t L = g->local_size;
+    size_t global[2] = {(pb->nx + L - 1) / L * L, (size_t)rows}, local[2] = {L, 1};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, name, global, local, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, x);
+    bloc_arg_vec(nd, traj);
+    bloc_arg_int(nd, first);
+    bloc_arg_vec(nd, terms);
+    bloc_arg_int(nd, (int)pb->nx);
+    bloc_node_cost(nd, pb->desc->grad_flops_per_item * (double)pb->nx * rows,
+                   (double)(pb->nx + (pb->nx + pb->ny) * (size_t)rows) * g->rt->real_size);
+    return bloc_graph_reduce_rows(g, list, terms, rows, pb->nx, vals, offset, err);
+}
+
+int bloc_problem_ybox(bloc_problem_t *pb, double lo, double hi, bloc_error_t *err)
+{
+    if (!(lo <= hi))
+        return bloc_error_set(err, BLOC_ERR_PARAM, "%s: infeasible LL box: y_lo = %g > y_hi = %g", pb->desc->name, lo,
+                              hi);
+    pb->y_lo = lo;
+    pb->y_hi = hi;
+    for (size_t i = 0; pb->y0 && i < pb->ny; i++)
+        if (pb->y0[i] < lo || pb->y0[i] > hi)
+            return bloc_error_set(err, BLOC_ERR_PARAM, "%s: start y0[%zu] = %g lies outside the LL box [%g, %g]",
+                                  pb->desc->name, i, pb->y0[i], lo, hi);
+    return BLOC_OK;
 }
 
 int bloc_problem_box(bloc_problem_t *pb, double lo, double hi, bloc_error_t *err)

@@ -1,4 +1,4 @@
-/* Problem descriptors: sizes, start point, UL box, parameter table, and the
+/* Problem descriptors: sizes, start point, UL and LL boxes, parameter table, and the
  * oracles a solver composes into its graph. Every oracle appends kernel
  * launches to a graph list; nothing is computed on the host. */
 #ifndef BLOC_PROBLEM_H
@@ -49,6 +49,17 @@ typedef struct bloc_problem_desc {
      * nonsmooth term g. */
     int (*prox)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int v, double step,
                 bloc_error_t *err);
+    /* Exact Hessian-vector products of f (level LL) or F (level UL) at (x, y):
+     * hy <- H_yy v = d/dy (grad_y . v) (ny long), hx <- H_xy v = d/dx (grad_y . v)
+     * (nx long). For an LL with a nonsmooth g they are f's alone. NULL when
+     * the problem has none: host/hvp.h then differences the gradient oracle. */
+    int (*hvp)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y,
+               int v, int hx, int hy, bloc_error_t *err);
+    /* Batched UL values along an LL trajectory: vals[offset + r] <- F(x, y_r)
+     * for r < rows, where y_r is row first + r (rows of ny reals) of vector
+     * traj. NULL when not offered (pessimistic truncation needs it). */
+    int (*ul_rows)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int traj, int first, int rows,
+                   int vals, int offset, bloc_error_t *err);
     /* raw scalars[0 .. nraw) <- sums from which finish derives F, f, metrics. */
     int (*eval)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y,
                 int scalars, bloc_error_t *err);
@@ -64,6 +75,7 @@ struct bloc_problem {
     size_t nx, ny;
     double *x0, *y0;
     double x_lo, x_hi;      /* UL box (Proj_X); +-HUGE_VAL when unconstrained */
+    double y_lo, y_hi;      /* LL box (Proj_Y), same on every coordinate; +-HUGE_VAL when none */
     void *data;             /* problem-private */
 };
 
@@ -75,6 +87,14 @@ int bloc_elementwise_grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list,
                           int y, int gx, int gy, bloc_error_t *err);
 int bloc_elementwise_eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y, int scalars,
                           bloc_error_t *err);
+/* Kernels PREFIX_hvp_F / PREFIX_hvp_f (x, y, v, hx, hy, n) over nx items. */
+int bloc_elementwise_hvp(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y,
+                         int v, int hx, int hy, bloc_error_t *err);
+/* Kernel PREFIX_F_rows (x, traj, first, t, n) over (nx, rows) items writing
+ * t[r * nx + i] = the i-th term of F(x, y_{first + r}), then one reduction
+ * with `rows` rows. */
+int bloc_elementwise_ul_rows(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int traj, int first,
+                             int rows, int vals, int offset, bloc_error_t *err);
 
 /* prox hook for g(x, y) = sum_i x_i |y_i| (weights = the UL variable, ny = nx):
  * soft-threshold at step * x_i. BLOC_ERR_PARAM when the UL box admits
@@ -85,6 +105,10 @@ int bloc_prox_weighted_l1(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list,
 /* Sets the UL box after checking lo <= hi and that x0 (if set) lies in it;
  * BLOC_ERR_PARAM otherwise. */
 int bloc_problem_box(bloc_problem_t *pb, double lo, double hi, bloc_error_t *err);
+
+/* Sets the LL box after checking lo <= hi and that y0 (if set) lies in it;
+ * BLOC_ERR_PARAM otherwise. */
+int bloc_problem_ybox(bloc_problem_t *pb, double lo, double hi, bloc_error_t *err);
 
 /* malloc'd array of n copies of v (NULL when out of memory). */
 double *bloc_fill(size_t n, double v);

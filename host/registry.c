@@ -9,11 +9,16 @@ extern const bloc_problem_desc_t bloc_problem_toy_merely_convex;
 extern const bloc_problem_desc_t bloc_problem_sparse;
 extern const bloc_problem_desc_t bloc_problem_quadratic;
 extern const bloc_problem_desc_t bloc_problem_sparse_regression;
+extern const bloc_problem_desc_t bloc_problem_toy_iaptt;
 extern const bloc_solver_desc_t bloc_solver_meha;
 extern const bloc_solver_desc_t bloc_solver_bome;
 extern const bloc_solver_desc_t bloc_solver_vpbgd;
 extern const bloc_solver_desc_t bloc_solver_f2sa;
 extern const bloc_solver_desc_t bloc_solver_ll_prox_gd;
+extern const bloc_solver_desc_t bloc_solver_iaptt;
+extern const bloc_solver_desc_t bloc_solver_rhg;
+extern const bloc_solver_desc_t bloc_solver_trhg;
+extern const bloc_solver_desc_t bloc_solver_bda;
 
 const bloc_problem_desc_t *const bloc_problems[] = {
     &bloc_problem_toy_nonconvex,
@@ -21,6 +26,7 @@ const bloc_problem_desc_t *const bloc_problems[] = {
     &bloc_problem_sparse,
     &bloc_problem_quadratic,
     &bloc_problem_sparse_regression,
+    &bloc_problem_toy_iaptt,
     NULL,
 };
 
@@ -30,6 +36,10 @@ const bloc_solver_desc_t *const bloc_solvers[] = {
     &bloc_solver_vpbgd,
     &bloc_solver_f2sa,
     &bloc_solver_ll_prox_gd,
+    &bloc_solver_iaptt,
+    &bloc_solver_rhg,
+    &bloc_solver_trhg,
+    &bloc_solver_bda,
     NULL,
 };
 

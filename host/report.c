@@ -143,6 +143,7 @@ int bloc_summary_write(const char *dir, const bloc_config_t *cfg, const bloc_run
                "    \"launches_per_iteration\": %d, \"profiled_iterations\": %d},\n",
             res->startup_seconds, res->wall_seconds, res->wall_per_iter, res->device_per_iter, res->span_per_iter,
             res->launches_per_iter, profiled);
+    fprintf(f, "  \"device_bytes\": %zu,\n", res->device_bytes);
     fprintf(f, "  \"final\": {\"iteration\": %ld, \"F\": ", res->iterations);
     json_number(f, res->values[BLOC_SLOT_F]);
     fprintf(f, ", \"f\": ");

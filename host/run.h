@@ -39,6 +39,7 @@ typedef struct {
     double build_seconds;
     int program_from_cache;
     int launches_per_iter;
+    size_t device_bytes;          /* device memory of the graph's vectors (bloc_graph_device_bytes) */
     char out_dir[1024];
 } bloc_run_result_t;
 

@@ -50,6 +50,8 @@ const bloc_problem_desc_t bloc_problem_sparse = {
     .init = init,
     .grad = bloc_elementwise_grad,
     .prox = bloc_prox_weighted_l1,
+    .hvp = bloc_elementwise_hvp,
+    .ul_rows = bloc_elementwise_ul_rows,
     .eval = bloc_elementwise_eval,
     .finish = finish,
 };

@@ -42,3 +42,33 @@ __kernel void sparse_terms(__global const real *x, __global const real *y, __glo
         t[3 * n + i] = e * e;
     }
 }
+
+/* Hessian-vector products (problem.h): F = sum y is linear (all zero);
+ * of the smooth f = 1/2 ||y - a||^2: H_yy v = v, H_xy v = 0 (g excluded). */
+__kernel void sparse_hvp_F(__global const real *x, __global const real *y, __global const real *v,
+                           __global real *hx, __global real *hy, int n)
+{
+    int i = get_global_id(0);
+    if (i < n) {
+        hx[i] = 0;
+        hy[i] = 0;
+    }
+}
+
+__kernel void sparse_hvp_f(__global const real *x, __global const real *y, __global const real *v,
+                           __global real *hx, __global real *hy, int n)
+{
+    int i = get_global_id(0);
+    if (i < n) {
+        hx[i] = 0;
+        hy[i] = v[i];
+    }
+}
+
+/* t[r n + i] = y_i at row first + r of traj (F = sum y). */
+__kernel void sparse_F_rows(__global const real *x, __global const real *traj, int first, __global real *t, int n)
+{
+    int i = get_global_id(0), r = get_global_id(1);
+    if (i < n)
+        t[(size_t)r * n + i] = traj[(size_t)(first + r) * n + i];
+}

@@ -48,6 +48,8 @@ const bloc_problem_desc_t bloc_problem_toy_merely_convex = {
     .nraw = 5,
     .init = init,
     .grad = bloc_elementwise_grad,
+    .hvp = bloc_elementwise_hvp,
+    .ul_rows = bloc_elementwise_ul_rows,
     .eval = bloc_elementwise_eval,
     .finish = finish,
 };

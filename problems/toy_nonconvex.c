@@ -51,6 +51,8 @@ const bloc_problem_desc_t bloc_problem_toy_nonconvex = {
     .nraw = 4,
     .init = init,
     .grad = bloc_elementwise_grad,
+    .hvp = bloc_elementwise_hvp,
+    .ul_rows = bloc_elementwise_ul_rows,
     .eval = bloc_elementwise_eval,
     .finish = finish,
 };

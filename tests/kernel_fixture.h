@@ -19,7 +19,8 @@ typedef struct {
 
 static const char *const kfix_sources[] = {
     "kernels/vec.cl", "kernels/reduce.cl", "kernels/prox.cl", "kernels/envelope.cl", "kernels/firstorder.cl",
-    "problems/toy_nonconvex.cl", "problems/toy_merely_convex.cl",
+    "kernels/hvp.cl", "kernels/unrolled.cl", "problems/toy_nonconvex.cl", "problems/toy_merely_convex.cl",
+    "problems/sparse.cl", "problems/toy_iaptt.cl",
 };
 
 /* Runtime and program from the given sources (after kernels/common.cl). */
