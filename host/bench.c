@@ -14,32 +14,11 @@
 #include "selection.h"
 #include "session.h"
 #include "solver.h"
+#include "timing.h"
 
 #define MAX_DEVICES 16
 #define MAX_SETS 16
 #define MAX_NODES 256
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median, min and max of n values (sorts v). */
-static void stats(double *v, int n, double *med, double *lo, double *hi)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    *med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-    *lo = v[0];
-    *hi = v[n - 1];
-}
 
 typedef struct {
     char config[512];
@@ -118,7 +97,7 @@ static int on_log(void *user, long k, const double *values, const double *x, siz
 {
     (void)x; (void)nx; (void)y; (void)ny;
     target_state_t *s = user;
-    double t = now_s();
+    double t = bloc_now_s();
     if (k == 0)
         s->t0 = t;
     if (s->slot >= 0 && s->hit_k < 0 && values[s->slot] < s->target) {
@@ -154,11 +133,11 @@ static int time_steps(bloc_session_t *s, int repeats, int iters, timing_t *t, bl
     if (!st)
         st = bloc_session_evaluate(s, k, vals, err);
     for (int r = 0; r < repeats && !st; r++) {
-        double t0 = now_s();
+        double t0 = bloc_now_s();
         for (int i = 0; i < iters && !st; i++)
             st = bloc_graph_enqueue(&s->g, BLOC_LIST_STEP, k++, ev + (size_t)i * (size_t)nn, err);
         clFinish(s->rt.queue);
-        wall[r] = (now_s() - t0) / iters;
+        wall[r] = (bloc_now_s() - t0) / iters;
         double busy = 0;
         for (int j = 0; j < nn; j++)
             node[r * nn + j] = 0;
@@ -176,13 +155,13 @@ static int time_steps(bloc_session_t *s, int repeats, int iters, timing_t *t, bl
         dev[r] = busy / iters;
     }
     if (!st) {
-        stats(wall, repeats, &t->wall_med, &t->wall_lo, &t->wall_hi);
-        stats(dev, repeats, &t->dev_med, &t->dev_lo, &t->dev_hi);
+        bloc_stats(wall, repeats, &t->wall_med, &t->wall_lo, &t->wall_hi);
+        bloc_stats(dev, repeats, &t->dev_med, &t->dev_lo, &t->dev_hi);
         double *col = malloc((size_t)repeats * sizeof *col), lo, hi;
         for (int j = 0; j < nn && col; j++) {
             for (int r = 0; r < repeats; r++)
                 col[r] = node[r * nn + j];
-            stats(col, repeats, &t->node_time[j], &lo, &hi);
+            bloc_stats(col, repeats, &t->node_time[j], &lo, &hi);
         }
         free(col);
     }

@@ -7,15 +7,9 @@
 
 #include "program_cache.h"
 #include "sha256.h"
+#include "timing.h"
 
 #define REPEATS 5
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Best device time over REPEATS launches (after one warm-up launch). */
 static int time_kernel(bloc_runtime_t *rt, cl_kernel k, size_t global, size_t local, double *best, bloc_error_t *err)
@@ -65,10 +59,10 @@ static int probe_flops(bloc_runtime_t *rt, double *flops, double *launch, bloc_e
             clSetKernelArg(k, 1, sizeof one, &one);
             double samples[21];
             for (int i = 0; i < 21; i++) {
-                double t0 = now_s();
+                double t0 = bloc_now_s();
                 clEnqueueNDRangeKernel(rt->queue, k, 1, NULL, &local, &local, 0, NULL, NULL);
                 clFinish(rt->queue);
-                samples[i] = now_s() - t0;
+                samples[i] = bloc_now_s() - t0;
             }
             for (int i = 1; i < 21; i++) /* insertion sort, then the median */
                 for (int j = i; j > 0 && samples[j] < samples[j - 1]; j--) {

@@ -12,28 +12,8 @@
 #include "runtime.h"
 #include "session.h"
 #include "solver.h"
+#include "timing.h"
 
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    if (n == 0)
-        return 0;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* Hands a log point to the caller's callback, with x and y read back. */
 static int log_point(bloc_session_t *s, const bloc_run_options_t *opt, long k, const double *values, double *xb,
@@ -82,7 +62,7 @@ static int loop(bloc_session_t *s, const bloc_config_t *cfg, const bloc_run_opti
     double last_good[2 + BLOC_MAX_METRICS];
     long last_good_k = 0;
     int have_events = 0, ns = 0;
-    double t0 = now_s();
+    double t0 = bloc_now_s();
     if (!busy || !span || !ev || (want_xy && (!xb || !yb))) {
         st = bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
         goto out;
@@ -105,7 +85,7 @@ static int loop(bloc_session_t *s, const bloc_config_t *cfg, const bloc_run_opti
         have_events = profile;
         if (k == 0) { /* first replay pays per-kernel JIT on some drivers: time it apart */
             clFinish(s->rt.queue);
-            t_first = now_s();
+            t_first = bloc_now_s();
         }
         if (!log_now) {
             if (done % 256 == 0)
@@ -119,7 +99,7 @@ static int loop(bloc_session_t *s, const bloc_config_t *cfg, const bloc_run_opti
             ns++;
             have_events = 0;
         }
-        double t = now_s();
+        double t = bloc_now_s();
         if ((st = bloc_trajectory_row(traj, done, t - t0, res->values, nm, err)) ||
             (st = log_point(s, opt, done, res->values, xb, yb, err)))
             goto out;
@@ -136,11 +116,14 @@ static int loop(bloc_session_t *s, const bloc_config_t *cfg, const bloc_run_opti
         memcpy(last_good, res->values, sizeof last_good);
         last_good_k = done;
     }
-    double t_end = now_s();
+    double t_end = bloc_now_s();
     res->wall_seconds = t_end - t0;
     res->wall_per_iter = iters > 1 ? (t_end - t_first) / (double)(iters - 1) : t_end - t0;
-    res->device_per_iter = median(busy, ns);
-    res->span_per_iter = median(span, ns);
+    double lo, hi;
+    if (ns > 0) {
+        bloc_stats(busy, ns, &res->device_per_iter, &lo, &hi);
+        bloc_stats(span, ns, &res->span_per_iter, &lo, &hi);
+    }
     *profiled = ns;
 out:
     if (have_events) {
@@ -149,7 +132,7 @@ out:
             clReleaseEvent(ev[i]);
     }
     if (st)
-        res->wall_seconds = now_s() - t0;
+        res->wall_seconds = bloc_now_s() - t0;
     free(busy);
     free(span);
     free(ev);
@@ -163,7 +146,7 @@ int bloc_run(const bloc_config_t *cfg, const bloc_run_options_t *opt, bloc_run_r
     memset(res, 0, sizeof *res);
     bloc_session_t s;
     memset(&s, 0, sizeof s);
-    double t0 = now_s();
+    double t0 = bloc_now_s();
     snprintf(res->out_dir, sizeof res->out_dir, "%s", opt && opt->out_dir ? opt->out_dir : cfg->output);
     res->nmetrics = cfg->problem->nmetrics;
     for (int i = 0; i < res->nmetrics; i++)
@@ -176,7 +159,7 @@ int bloc_run(const bloc_config_t *cfg, const bloc_run_options_t *opt, bloc_run_r
     if (!st)
         st = bloc_trajectory_open(&traj, res->out_dir, res, err);
     if (!st) {
-        res->startup_seconds = now_s() - t0;
+        res->startup_seconds = bloc_now_s() - t0;
         res->build_seconds = s.rt.build_seconds;
         res->program_from_cache = s.rt.program_from_cache;
         res->launches_per_iter = s.g.nnodes[BLOC_LIST_STEP];
