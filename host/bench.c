@@ -251,8 +251,11 @@ static int bench_one(const bloc_bench_options_t *o, const entry_t *e, const bloc
     bloc_error_t rerr;
     int rs = bloc_run(&cfg, &ro, &res, &rerr);
 
-    fprintf(csv, "%s,%s,%s,\"%s\",\"%s %s\",%s,%d,%d,", e->config, cfg.problem->name, cfg.solver->name,
-            d->device_name, d->platform_name, d->driver_version, pn, s.g.nnodes[BLOC_LIST_STEP], iters);
+    char overrides[1024] = "";
+    for (int i = 0; i < e->nsets; i++)
+        snprintf(overrides + strlen(overrides), sizeof overrides - strlen(overrides), "%s%s", i ? " " : "", e->sets[i]);
+    fprintf(csv, "%s,\"%s\",%s,%s,\"%s\",\"%s %s\",%s,%d,%d,", e->config, overrides, cfg.problem->name,
+            cfg.solver->name, d->device_name, d->platform_name, d->driver_version, pn, s.g.nnodes[BLOC_LIST_STEP], iters);
     fprintf(csv, "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,", t.wall_med, t.wall_lo, t.wall_hi, t.dev_med, t.dev_lo, t.dev_hi);
     fprintf(csv, "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,", flops, bytes, bytes / t.dev_med / 1e9, flops / t.dev_med / 1e9,
             100 * bytes / t.dev_med / bw, peak > 0 ? 100 * flops / t.dev_med / peak : 0, roof);
@@ -313,7 +316,7 @@ int bloc_bench(const bloc_bench_options_t *o, FILE *report, bloc_error_t *err)
     }
     if (st)
         goto out;
-    fprintf(csv, "config,problem,solver,device,driver,precision,launches,iters_per_repeat,wall_s_median,wall_s_min,"
+    fprintf(csv, "config,overrides,problem,solver,device,driver,precision,launches,iters_per_repeat,wall_s_median,wall_s_min,"
                  "wall_s_max,device_s_median,device_s_min,device_s_max,flops,bytes,gbs,gflops,pct_bandwidth,pct_peak,"
                  "roofline_bound_s,target_metric,target,target_iterations,target_seconds,startup_cold_s,startup_warm_s,status\n");
     fprintf(ncsv, "problem,solver,device,precision,node,kernel,flops,bytes,device_s,gbs,pct_bandwidth,bound_s,"
