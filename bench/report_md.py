@@ -29,10 +29,11 @@ out += ["", "No GPU was available where this report was made; rerun `bench/repor
         "clock. Bound = roofline max(bytes / bandwidth, flops / peak) from the graph's cost model with the",
         "bandwidth the working set sees (cache-resident when it fits the reported cache). `x bound` = device",
         "time / bound. Start-up: cold = empty bloc and PoCL program caches, warm = both filled.", "",
-        "Launch bound = launches per iteration x the measured cost of one small launch in a burst (enqueue,",
-        "dispatch, completion, amortized over 64): the floor of wall time for a graph of that many launches,",
-        "which is what decides small problems.", "",
-        "| solver | problem | prec | launches | wall us | launch bound us | device us | roofline bound us | x roofline | GB/s | % bw | GFLOP/s | cold s | warm s | target | iterations to target | s to target |",
+        "Launch cost = launches per iteration x the probe's cost of one small launch in a burst (enqueue,",
+        "dispatch, completion, amortized over 64): an estimate of what launching alone costs, which is what",
+        "decides wall time on small problems (device busy time is a few percent of it there). It is measured",
+        "under the same load as the runs, so it is an estimate, not a strict floor.", "",
+        "| solver | problem | prec | launches | wall us | launch cost us | device us | roofline bound us | x roofline | GB/s | % bw | GFLOP/s | cold s | warm s | target | iterations to target | s to target |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 launch_us = {r["device"]: r["peaks"]["launch_us"] for r in runs}
 for r in rows:
