@@ -169,6 +169,18 @@ int bloc_prox_weighted_l1(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list,
     return BLOC_OK;
 }
 
+int bloc_problem_start(bloc_problem_t *pb, size_t nx, size_t ny, double x0, double y0, bloc_error_t *err)
+{
+    pb->nx = nx;
+    pb->ny = ny;
+    pb->x0 = bloc_fill(nx, x0);
+    pb->y0 = bloc_fill(ny, y0);
+    if (!pb->x0 || !pb->y0)
+        return bloc_error_set(err, BLOC_ERR_NOMEM, "%s: out of memory for the start point (nx = %zu, ny = %zu)",
+                              pb->desc->name, nx, ny);
+    return BLOC_OK;
+}
+
 double *bloc_fill(size_t n, double v)
 {
     double *a = malloc((n ? n : 1) * sizeof *a);

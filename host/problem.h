@@ -110,6 +110,10 @@ int bloc_problem_box(bloc_problem_t *pb, double lo, double hi, bloc_error_t *err
  * BLOC_ERR_PARAM otherwise. */
 int bloc_problem_ybox(bloc_problem_t *pb, double lo, double hi, bloc_error_t *err);
 
+/* Sets nx, ny and start vectors filled with x0 and y0 (BLOC_ERR_NOMEM naming
+ * the problem when they cannot be allocated). */
+int bloc_problem_start(bloc_problem_t *pb, size_t nx, size_t ny, double x0, double y0, bloc_error_t *err);
+
 /* malloc'd array of n copies of v (NULL when out of memory). */
 double *bloc_fill(size_t n, double v);
 

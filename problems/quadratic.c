@@ -400,11 +400,7 @@ static int init(bloc_problem_t *pb, bloc_error_t *err)
     }
     if (st)
         return st;
-    pb->x0 = bloc_fill(pb->nx, p[P_X0]);
-    pb->y0 = bloc_fill(pb->ny, p[P_Y0]);
-    if (!pb->x0 || !pb->y0)
-        return bloc_error_set(err, BLOC_ERR_NOMEM, "quadratic: out of memory");
-    return BLOC_OK;
+    return bloc_problem_start(pb, pb->nx, pb->ny, p[P_X0], p[P_Y0], err);
 }
 
 static void destroy(bloc_problem_t *pb)
