@@ -9,6 +9,7 @@ extern const bloc_problem_desc_t bloc_problem_toy_merely_convex;
 extern const bloc_problem_desc_t bloc_problem_sparse;
 extern const bloc_problem_desc_t bloc_problem_quadratic;
 extern const bloc_problem_desc_t bloc_problem_sparse_regression;
+extern const bloc_problem_desc_t bloc_problem_hyperclean;
 extern const bloc_solver_desc_t bloc_solver_meha;
 extern const bloc_solver_desc_t bloc_solver_bome;
 extern const bloc_solver_desc_t bloc_solver_vpbgd;
@@ -21,6 +22,7 @@ const bloc_problem_desc_t *const bloc_problems[] = {
     &bloc_problem_sparse,
     &bloc_problem_quadratic,
     &bloc_problem_sparse_regression,
+    &bloc_problem_hyperclean,
     NULL,
 };
 

@@ -1,0 +1,469 @@
+/* hyperclean: data hyper-cleaning on Fashion-MNIST (shared/spec/problems.md),
+ * linear model 784 -> 10 (the two-layer 784 -> 300 -> 10 model is not built
+ * yet). From the 60000 training images (pixels / 255): a seeded disjoint
+ * draw of n_train / n_val / n_test samples, a fraction `corruption` of the
+ * train labels changed to a different random class (recorded). x in
+ * R^n_train holds one weight logit per train sample:
+ *   LL  f(x, y) = (1/n) sum_i w_i CE(y; a_i, noisy_i) + (mu/2) ||W||^2,  w_i = sigma(x_i)
+ *   UL  F(y)    = mean CE on validation
+ * `weights: uniform` (w_i = 1) and `weights: oracle` (w_i = 1 on the clean
+ * samples, 0 on the corrupted) give the naive and oracle reference models,
+ * e.g. with the LL-only solver ll_prox_gd. Kernels and equations:
+ * problems/hyperclean.cl.
+ *
+ * Metrics at every log point: validation and test accuracy of y, the F1 of
+ * "x_i >= 0 means clean" and of "x_i > median(x) means clean" against the
+ * recorded corruption (clean is the positive class), and, when
+ * refit_steps > 0, the validation and test accuracy of the refit: the LL
+ * solved again from y = 0 with the current weights by refit_steps steps of
+ * Nesterov's accelerated gradient (the cleaning itself, without the fit to
+ * validation that single-loop methods put into y). */
+#include "hyperclean.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "idx.h"
+#include "problem.h"
+#include "rng.h"
+
+#define K BLOC_HC_CLASSES
+#define POOL_FILES "train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz"
+#define DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
+#define FWD_LOCAL 16 /* work-group size of the forward kernels */
+
+enum { P_NTR, P_NVAL, P_NTE, P_RHO, P_MU, P_WEIGHTS, P_X0, P_REFIT, P_REFIT_STEP, P_REFIT_MOM, NPARAMS };
+enum { W_LEARNED, W_UNIFORM, W_ORACLE, W_UNWEIGHTED }; /* = HC_LEARNED .. HC_UNWEIGHTED in the kernels */
+enum { OUT_R = 1, OUT_CE = 2, OUT_GX = 4, OUT_CORRECT = 8 };
+static const char *const weight_words[] = {"learned", "uniform", "oracle", NULL};
+static const bloc_param_spec_t params[NPARAMS] = {
+    [P_NTR] = {"n_train", BLOC_PARAM_INT, 5000, 1, 60000, 0, "train samples (LL; x has one entry per sample)"},
+    [P_NVAL] = {"n_val", BLOC_PARAM_INT, 5000, 1, 60000, 0, "validation samples (UL)"},
+    [P_NTE] = {"n_test", BLOC_PARAM_INT, 10000, 1, 60000, 0, "test samples (metrics only)"},
+    [P_RHO] = {"corruption", BLOC_PARAM_REAL, 0.5, 0, 1, 0, "fraction of train labels changed to another class"},
+    [P_MU] = {"mu", BLOC_PARAM_REAL, 1e-3, 0, HUGE_VAL, 0, "LL ridge (mu/2)||W||^2"},
+    [P_WEIGHTS] = {"weights", BLOC_PARAM_CHOICE, W_LEARNED, 0, 2, 0,
+                   "learned: sigma(x_i); uniform: 1 (naive model); oracle: 1 on clean samples, 0 on corrupted",
+                   weight_words},
+    [P_X0] = {"x0", BLOC_PARAM_REAL, 0, -HUGE_VAL, HUGE_VAL, 0, "start value of every x_i"},
+    [P_REFIT] = {"refit_steps", BLOC_PARAM_INT, 0, 0, 100000, 0,
+                 "accelerated gradient steps of the refit at each log point (0: no refit)"},
+    [P_REFIT_STEP] = {"refit_step", BLOC_PARAM_REAL, 0.05, 0, HUGE_VAL, BLOC_PARAM_LO_OPEN, "refit step size"},
+    [P_REFIT_MOM] = {"refit_momentum", BLOC_PARAM_REAL, 0.97, 0, 1, BLOC_PARAM_HI_OPEN, "refit momentum"},
+};
+
+static const char *const metrics[] = {"val_acc", "test_acc", "f1", "f1_median", "refit_val_acc", "refit_test_acc"};
+
+enum { TR, VAL, TE, NSPLITS };
+
+typedef struct {
+    size_t n[NSPLITS], d, ncorrupt;
+    double *A[NSPLITS], *t[NSPLITS], *clean; /* host data until setup uploads it */
+    int vA[NSPLITS], vt[NSPLITS], vterms[NSPLITS], vR[NSPLITS];
+    int vclean, vR2, vce2, vwsq, vf1, vyr, vv, vg;
+} hc_t;
+
+/* ---- the draw */
+
+static void fisher_yates(bloc_rng_t *r, size_t *idx, size_t n, size_t k)
+{
+    for (size_t j = 0; j < k; j++) {
+        size_t pick = j + (size_t)bloc_rng_below(r, n - j), tmp = idx[j];
+        idx[j] = idx[pick];
+        idx[pick] = tmp;
+    }
+}
+
+size_t bloc_hyperclean_draw(unsigned long seed, size_t pool, const unsigned char *labels, size_t ntr, size_t nval,
+                            size_t nte, double rho, size_t *index, unsigned char *noisy, unsigned char *clean)
+{
+    size_t need = ntr + nval + nte, ncorrupt = (size_t)floor(rho * (double)ntr + 0.5);
+    size_t *all = malloc((pool > ntr ? pool : ntr) * sizeof *all);
+    if (!all)
+        return (size_t)-1;
+    for (size_t k = 0; k < pool; k++)
+        all[k] = k;
+    bloc_rng_t r = bloc_rng_stream(seed, 0);
+    fisher_yates(&r, all, pool, need);
+    memcpy(index, all, need * sizeof *index);
+    for (size_t i = 0; i < ntr; i++) {
+        all[i] = i;
+        noisy[i] = labels[index[i]];
+        clean[i] = 1;
+    }
+    bloc_rng_t rc = bloc_rng_stream(seed, 1), rl = bloc_rng_stream(seed, 2);
+    fisher_yates(&rc, all, ntr, ncorrupt);
+    for (size_t j = 0; j < ncorrupt; j++) {
+        size_t i = all[j];
+        noisy[i] = (unsigned char)((noisy[i] + 1 + bloc_rng_below(&rl, K - 1)) % K);
+        clean[i] = 0;
+    }
+    free(all);
+    return ncorrupt;
+}
+
+/* ---- loading */
+
+static void destroy(bloc_problem_t *pb)
+{
+    hc_t *h = pb->data;
+    if (!h)
+        return;
+    for (int s = 0; s < NSPLITS; s++) {
+        free(h->A[s]);
+        free(h->t[s]);
+    }
+    free(h->clean);
+    free(h);
+    pb->data = NULL;
+}
+
+static int read_pool(const char *dir, bloc_idx_t *img, bloc_idx_t *lab, bloc_error_t *err)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/train-images-idx3-ubyte.gz", dir);
+    int st = bloc_idx_read_images(path, img, err);
+    if (!st) {
+        snprintf(path, sizeof path, "%s/train-labels-idx1-ubyte.gz", dir);
+        st = bloc_idx_read_labels(path, K, lab, err);
+    }
+    if (st == BLOC_ERR_IO) {
+        size_t len = strlen(err->message);
+        snprintf(err->message + len, sizeof err->message - len,
+                 " (hyperclean reads %s from $BLOC_FASHION_MNIST_DIR, default %s: Debian package "
+                 "dataset-fashion-mnist)", POOL_FILES, DEFAULT_DIR);
+        return st;
+    }
+    if (!st && img->count != lab->count)
+        st = bloc_error_set(err, BLOC_ERR_DATA, "%s: %zu labels, but %s/train-images-idx3-ubyte.gz has %zu images",
+                            path, lab->count, dir, img->count);
+    if (!st && (img->rows * img->cols) % 16 != 0)
+        st = bloc_error_set(err, BLOC_ERR_DATA,
+                            "%s/train-images-idx3-ubyte.gz: images of %zu x %zu pixels; hyperclean needs a pixel count "
+                            "that is a multiple of 16", dir, img->rows, img->cols);
+    return st;
+}
+
+static int init(bloc_problem_t *pb, bloc_error_t *err)
+{
+    const double *p = pb->params;
+    size_t n[NSPLITS] = {(size_t)p[P_NTR], (size_t)p[P_NVAL], (size_t)p[P_NTE]};
+    const char *dir = getenv("BLOC_FASHION_MNIST_DIR");
+    if (!dir || !*dir)
+        dir = DEFAULT_DIR;
+    bloc_idx_t img = {0}, lab = {0};
+    int st = read_pool(dir, &img, &lab, err);
+    if (!st && n[TR] + n[VAL] + n[TE] > img.count)
+        st = bloc_error_set(err, BLOC_ERR_PARAM,
+                            "hyperclean: n_train + n_val + n_test = %zu exceeds the %zu training images", 
+                            n[TR] + n[VAL] + n[TE], img.count);
+    hc_t *h = st ? NULL : calloc(1, sizeof *h);
+    if (!st && !h)
+        st = bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
+    pb->data = h;
+    size_t *index = NULL;
+    unsigned char *noisy = NULL, *clean = NULL;
+    if (!st) {
+        h->d = img.rows * img.cols;
+        index = malloc((n[TR] + n[VAL] + n[TE]) * sizeof *index);
+        noisy = malloc(n[TR]);
+        clean = malloc(n[TR]);
+        for (int s = 0; s < NSPLITS; s++) {
+            h->n[s] = n[s];
+            h->A[s] = malloc(n[s] * h->d * sizeof(double));
+            h->t[s] = malloc(n[s] * sizeof(double));
+            if (!h->A[s] || !h->t[s])
+                st = BLOC_ERR_NOMEM;
+        }
+        h->clean = malloc(n[TR] * sizeof(double));
+        if (st || !index || !noisy || !clean || !h->clean)
+            st = bloc_error_set(err, BLOC_ERR_NOMEM, "hyperclean: out of memory for the data");
+    }
+    if (!st && (h->ncorrupt = bloc_hyperclean_draw(pb->seed, img.count, lab.data, n[TR], n[VAL], n[TE], p[P_RHO],
+                                                  index, noisy, clean)) == (size_t)-1)
+        st = bloc_error_set(err, BLOC_ERR_NOMEM, "hyperclean: out of memory for the draw");
+    for (int s = 0, at = 0; !st && s < NSPLITS; at += (int)n[s], s++)
+        for (size_t i = 0; i < n[s]; i++) {
+            const unsigned char *px = img.data + index[at + i] * h->d;
+            for (size_t j = 0; j < h->d; j++)
+                h->A[s][i * h->d + j] = px[j] / 255.0;
+            h->t[s][i] = s == TR ? noisy[i] : lab.data[index[at + i]];
+            if (s == TR)
+                h->clean[i] = clean[i];
+        }
+    free(index);
+    free(noisy);
+    free(clean);
+    bloc_idx_free(&img);
+    bloc_idx_free(&lab);
+    if (st)
+        return st;
+    pb->nx = n[TR];
+    pb->ny = K * h->d + K;
+    pb->x0 = bloc_fill(pb->nx, p[P_X0]);
+    pb->y0 = bloc_fill(pb->ny, 0);
+    if (!pb->x0 || !pb->y0)
+        return bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
+    return BLOC_OK;
+}
+
+static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    static const char *const names[NSPLITS] = {"train", "val", "test"};
+    char nm[BLOC_NAME_LEN];
+    size_t ntr = h->n[TR];
+    for (int s = 0; s < NSPLITS; s++) {
+        struct { int *id; const char *what; size_t n; const double *init; } v[] = {
+            {&h->vA[s], "A", h->n[s] * h->d, h->A[s]}, {&h->vt[s], "labels", h->n[s], h->t[s]},
+            {&h->vterms[s], "terms", 2 * h->n[s], NULL}, {&h->vR[s], "R", h->n[s] * K, NULL}};
+        for (size_t k = 0; k < sizeof v / sizeof *v; k++) {
+            snprintf(nm, sizeof nm, "hc_%s_%s", v[k].what, names[s]);
+            if ((*v[k].id = bloc_graph_vec(g, nm, v[k].n, v[k].init, err)) < 0)
+                return err->status;
+        }
+        free(h->A[s]);
+        h->A[s] = NULL;
+    }
+    struct { int *id; const char *name; size_t n; const double *init; } v[] = {
+        {&h->vclean, "hc_clean", ntr, h->clean}, {&h->vR2, "hc_R2_train", ntr * K, NULL},
+        {&h->vce2, "hc_ce2_train", ntr, NULL},   {&h->vwsq, "hc_wsq", K * h->d, NULL},
+        {&h->vf1, "hc_f1_terms", 4 * ntr, NULL}, {&h->vyr, "hc_refit_y", pb->ny, NULL},
+        {&h->vv, "hc_refit_v", pb->ny, NULL},    {&h->vg, "hc_refit_g", pb->ny, NULL}};
+    for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+        if ((*v[k].id = bloc_graph_vec(g, v[k].name, v[k].n, v[k].init, err)) < 0)
+            return err->status;
+    return BLOC_OK;
+}
+
+/* ---- oracle nodes */
+
+static int weight_mode(const bloc_problem_t *pb, int split)
+{
+    return split == TR ? (int)pb->params[P_WEIGHTS] : W_UNWEIGHTED;
+}
+
+/* Costs: 2 n d K flops for the product (+ about 40 per logit for the head),
+ * A read once, W and the outputs. */
+static void forward_cost(bloc_graph_t *g, bloc_node_t *nd, const hc_t *h, int split, int points)
+{
+    double n = (double)h->n[split], d = (double)h->d, rs = (double)g->rt->real_size;
+    bloc_node_cost(nd, points * (2.0 * n * d * K + 40.0 * n * K),
+                   rs * (n * d + points * ((d + 1) * K + n * (K + 3))));
+}
+
+/* hc_forward at y on a split: outputs as flags asks (R, ce, gx may be any
+ * vector when flags does not name them). */
+static int forward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int y, int x, int flags, int R,
+                   int ce, int gx, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int n = (int)h->n[split], mode = weight_mode(pb, split);
+    size_t global[2] = {((size_t)(n + 1) / 2 + FWD_LOCAL - 1) / FWD_LOCAL * FWD_LOCAL, 1}, local[2] = {FWD_LOCAL, 1};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_forward", global, local, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, h->vA[split]); bloc_arg_int(nd, n); bloc_arg_int(nd, (int)h->d); bloc_arg_vec(nd, y);
+    bloc_arg_int(nd, mode); bloc_arg_vec(nd, mode == W_ORACLE ? h->vclean : x); bloc_arg_vec(nd, h->vt[split]);
+    bloc_arg_real(nd, 1.0 / n); bloc_arg_int(nd, flags);
+    bloc_arg_vec(nd, R); bloc_arg_vec(nd, ce); bloc_arg_vec(nd, gx);
+    forward_cost(g, nd, h, split, 1);
+    return BLOC_OK;
+}
+
+/* hc_forward2 at y1 and y2 on the train split: one pass over A. */
+static int forward2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y1, int y2, int flags,
+                    int gx1, int gx2, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int n = (int)h->n[TR], mode = weight_mode(pb, TR);
+    size_t global[2] = {((size_t)n + FWD_LOCAL - 1) / FWD_LOCAL * FWD_LOCAL, 1}, local[2] = {FWD_LOCAL, 1};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_forward2", global, local, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, h->vA[TR]); bloc_arg_int(nd, n); bloc_arg_int(nd, (int)h->d); bloc_arg_vec(nd, y1);
+    bloc_arg_vec(nd, y2); bloc_arg_int(nd, mode); bloc_arg_vec(nd, mode == W_ORACLE ? h->vclean : x);
+    bloc_arg_vec(nd, h->vt[TR]); bloc_arg_real(nd, 1.0 / n); bloc_arg_int(nd, flags);
+    bloc_arg_vec(nd, h->vR[TR]); bloc_arg_vec(nd, h->vterms[TR]); bloc_arg_vec(nd, gx1);
+    bloc_arg_vec(nd, h->vR2); bloc_arg_vec(nd, h->vce2); bloc_arg_vec(nd, gx2);
+    forward_cost(g, nd, h, TR, 2);
+    return BLOC_OK;
+}
+
+/* gy <- [R' A + mu W, sum R] on a split */
+static int backward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int R, int y, double mu, int gy,
+                    bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    size_t vw = g->rt->precision == BLOC_FP64 ? 8 : 16, nq = (h->d / vw + 1) / 2;
+    size_t global[2] = {nq + 1, 1}, local[2] = {1, 1};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_backward", global, local, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, h->vA[split]); bloc_arg_int(nd, (int)h->n[split]); bloc_arg_int(nd, (int)h->d);
+    bloc_arg_vec(nd, R); bloc_arg_vec(nd, y); bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
+    double n = (double)h->n[split], d = (double)h->d, rs = (double)g->rt->real_size;
+    bloc_node_cost(nd, 2.0 * n * d * K + 2.0 * d * K, rs * (n * d + n * K + 2.0 * (d + 1) * K));
+    return BLOC_OK;
+}
+
+static int fill(bloc_graph_t *g, bloc_list_t list, int v, size_t n, double value, bloc_error_t *err)
+{
+    bloc_node_t *nd = bloc_graph_add(g, list, "hc_fill", n, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, v); bloc_arg_int(nd, (int)n); bloc_arg_real(nd, value);
+    bloc_node_cost(nd, 0, (double)n * g->rt->real_size);
+    return BLOC_OK;
+}
+
+/* The UL F depends on y only: grad_x F = 0; grad_y F from the validation split. */
+static int grad_ul(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y, int gx, int gy,
+                   bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int st = gx >= 0 ? fill(g, list, gx, pb->nx, 0, err) : BLOC_OK;
+    if (!st && gy >= 0 && !(st = forward(pb, g, list, VAL, y, x, OUT_R, h->vR[VAL], h->vterms[VAL], h->vterms[VAL], err)))
+        st = backward(pb, g, list, VAL, h->vR[VAL], y, 0, gy, err);
+    return st;
+}
+
+/* grad2 hook (problem.h): at (x, y1) and (x, y2), any output -1 = not
+ * needed. The LL forward at two points is one hc_forward2 pass; the
+ * backward pass (5) runs only for the gy asked for. */
+static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y1, int y2,
+                 int gx1, int gy1, int gx2, int gy2, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int st = BLOC_OK;
+    if (level == BLOC_UL) {
+        st = grad_ul(pb, g, list, x, y1, gx1, gy1, err);
+        return !st && y2 >= 0 ? grad_ul(pb, g, list, x, y2, gx2, gy2, err) : st;
+    }
+    double mu = pb->params[P_MU];
+    int f1 = (gy1 >= 0 ? OUT_R : 0) | (gx1 >= 0 ? OUT_GX : 0);
+    int f2 = y2 < 0 ? 0 : (gy2 >= 0 ? OUT_R : 0) | (gx2 >= 0 ? OUT_GX : 0);
+    int dummy = h->vce2; /* n reals nobody reads */
+    if (f1 && f2)
+        st = forward2(pb, g, list, x, y1, y2, f1 | f2, gx1 >= 0 ? gx1 : dummy, gx2 >= 0 ? gx2 : dummy, err);
+    else if (f1)
+        st = forward(pb, g, list, TR, y1, x, f1, h->vR[TR], dummy, gx1 >= 0 ? gx1 : dummy, err);
+    else if (f2)
+        st = forward(pb, g, list, TR, y2, x, f2, h->vR2, dummy, gx2 >= 0 ? gx2 : dummy, err);
+    if (!st && gy1 >= 0)
+        st = backward(pb, g, list, TR, h->vR[TR], y1, mu, gy1, err);
+    if (!st && y2 >= 0 && gy2 >= 0)
+        st = backward(pb, g, list, TR, h->vR2, y2, mu, gy2, err);
+    return st;
+}
+
+static int grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int gx,
+                int gy, bloc_error_t *err)
+{
+    return grad2(pb, g, list, level, x, y, -1, gx, gy, -1, -1, err);
+}
+
+/* ---- evaluation. raw: [0] sum w_i CE_i (train), [1] ||W||^2, [2, 3] sum CE
+ * and correct (validation), [4, 5] the same on test, [6 .. 9] F1 sums
+ * (hc_f1_terms rows), [10 .. 13] validation and test (CE, correct) of the
+ * refit. */
+
+/* ce and correct rows of a split at y, reduced into scalars[off], [off + 1] */
+static int accuracy(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int x, int y, int scalars,
+                    int off, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int st = forward(pb, g, list, split, y, x, OUT_CE | OUT_CORRECT, h->vR[split], h->vterms[split],
+                     h->vterms[split], err);
+    return st ? st : bloc_graph_reduce_rows(g, list, h->vterms[split], 2, h->n[split], scalars, off, err);
+}
+
+/* y_r <- refit_steps accelerated gradient steps on f(x, .) from 0 */
+static int refit(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int steps = (int)pb->params[P_REFIT];
+    int st = fill(g, list, h->vyr, pb->ny, 0, err);
+    if (!st)
+        st = fill(g, list, h->vv, pb->ny, 0, err);
+    for (int k = 0; !st && k < steps; k++) {
+        if ((st = forward(pb, g, list, TR, h->vv, x, OUT_R, h->vR[TR], h->vce2, h->vce2, err)) ||
+            (st = backward(pb, g, list, TR, h->vR[TR], h->vv, pb->params[P_MU], h->vg, err)))
+            return st;
+        bloc_node_t *nd = bloc_graph_add(g, list, "hc_nag_step", pb->ny, err);
+        if (!nd)
+            return err->status;
+        bloc_arg_vec(nd, h->vyr); bloc_arg_vec(nd, h->vv); bloc_arg_vec(nd, h->vg); bloc_arg_int(nd, (int)pb->ny);
+        bloc_arg_real(nd, pb->params[P_REFIT_STEP]); bloc_arg_real(nd, pb->params[P_REFIT_MOM]);
+        bloc_node_cost(nd, 5.0 * (double)pb->ny, 5.0 * (double)pb->ny * g->rt->real_size);
+    }
+    return st;
+}
+
+static int eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y, int scalars, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    size_t ntr = h->n[TR];
+    int st = forward(pb, g, list, TR, y, x, OUT_CE, h->vR[TR], h->vce2, h->vce2, err);
+    if (!st)
+        st = bloc_graph_reduce_rows(g, list, h->vce2, 1, ntr, scalars, 0, err);
+    bloc_node_t *nd = st ? NULL : bloc_graph_add(g, list, "hc_square", K * h->d, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, y); bloc_arg_vec(nd, h->vwsq); bloc_arg_int(nd, (int)(K * h->d));
+    if ((st = bloc_graph_reduce_rows(g, list, h->vwsq, 1, K * h->d, scalars, 1, err)) ||
+        (st = accuracy(pb, g, list, VAL, x, y, scalars, 2, err)) ||
+        (st = accuracy(pb, g, list, TE, x, y, scalars, 4, err)))
+        return st;
+    if (!(nd = bloc_graph_add(g, list, "hc_f1_terms", ntr, err)))
+        return err->status;
+    bloc_arg_vec(nd, x); bloc_arg_vec(nd, h->vclean); bloc_arg_int(nd, (int)ntr); bloc_arg_vec(nd, h->vf1);
+    if ((st = bloc_graph_reduce_rows(g, list, h->vf1, 4, ntr, scalars, 6, err)))
+        return st;
+    if (pb->params[P_REFIT] > 0 &&
+        ((st = refit(pb, g, list, x, err)) || (st = accuracy(pb, g, list, VAL, x, h->vyr, scalars, 10, err)) ||
+         (st = accuracy(pb, g, list, TE, x, h->vyr, scalars, 12, err))))
+        return st;
+    return BLOC_OK;
+}
+
+static double f1_score(double predicted, double true_positive, double positives)
+{
+    return predicted + positives > 0 ? 2.0 * true_positive / (predicted + positives) : 0.0;
+}
+
+static void finish(const bloc_problem_t *pb, const double *raw, double *out)
+{
+    const hc_t *h = pb->data;
+    double ntr = (double)h->n[TR], nval = (double)h->n[VAL], nte = (double)h->n[TE];
+    double nclean = ntr - (double)h->ncorrupt;
+    double *m = out + BLOC_SLOT_METRIC0;
+    out[BLOC_SLOT_F] = raw[2] / nval;                                   /* (3) */
+    out[BLOC_SLOT_LL] = raw[0] / ntr + 0.5 * pb->params[P_MU] * raw[1]; /* (2) */
+    m[0] = raw[3] / nval;
+    m[1] = raw[5] / nte;
+    m[2] = f1_score(raw[6], raw[7], nclean);
+    m[3] = f1_score(raw[8], raw[9], nclean);
+    m[4] = pb->params[P_REFIT] > 0 ? raw[11] / nval : NAN;
+    m[5] = pb->params[P_REFIT] > 0 ? raw[13] / nte : NAN;
+}
+
+const bloc_problem_desc_t bloc_problem_hyperclean = {
+    .name = "hyperclean",
+    .summary = "data hyper-cleaning on Fashion-MNIST: sample weights sigma(x_i), linear softmax LL, validation CE UL",
+    .params = params,
+    .nparams = NPARAMS,
+    .kernel_source = "problems/hyperclean.cl",
+    .metric_names = metrics,
+    .nmetrics = 6,
+    .nraw = 14,
+    .init = init,
+    .setup = setup,
+    .grad = grad,
+    .grad2 = grad2,
+    .eval = eval,
+    .finish = finish,
+    .destroy = destroy,
+};
