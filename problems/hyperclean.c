@@ -32,7 +32,8 @@
 #define K BLOC_HC_CLASSES
 #define POOL_FILES "train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz"
 #define DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
-#define FWD_LOCAL 16 /* work-group size of the forward kernels */
+#define FWD_LOCAL 16 /* work-group size of hc_forward */
+#define FWD_ROWS 4   /* samples per work item of hc_forward (HC_ROWS) */
 
 enum { P_NTR, P_NVAL, P_NTE, P_RHO, P_MU, P_WEIGHTS, P_X0, P_REFIT, P_REFIT_STEP, P_REFIT_MOM, NPARAMS };
 enum { W_LEARNED, W_UNIFORM, W_ORACLE, W_UNWEIGHTED }; /* = HC_LEARNED .. HC_UNWEIGHTED in the kernels */
@@ -62,7 +63,7 @@ typedef struct {
     size_t n[NSPLITS], d, ncorrupt;
     double *A[NSPLITS], *t[NSPLITS], *clean; /* host data until setup uploads it */
     int vA[NSPLITS], vt[NSPLITS], vterms[NSPLITS], vR[NSPLITS];
-    int vclean, vR2, vce2, vwsq, vf1, vyr, vv, vg;
+    int vclean, vce2, vwsq, vf1, vyr, vv, vg;
 } hc_t;
 
 /* ---- the draw */
@@ -218,7 +219,7 @@ static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
     for (int s = 0; s < NSPLITS; s++) {
         struct { int *id; const char *what; size_t n; const double *init; } v[] = {
             {&h->vA[s], "A", h->n[s] * h->d, h->A[s]}, {&h->vt[s], "labels", h->n[s], h->t[s]},
-            {&h->vterms[s], "terms", 2 * h->n[s], NULL}, {&h->vR[s], "R", h->n[s] * K, NULL}};
+            {&h->vterms[s], "terms", 2 * h->n[s], NULL}, {&h->vR[s], "R", (s == TR ? 2 : 1) * h->n[s] * K, NULL}};
         for (size_t k = 0; k < sizeof v / sizeof *v; k++) {
             snprintf(nm, sizeof nm, "hc_%s_%s", v[k].what, names[s]);
             if ((*v[k].id = bloc_graph_vec(g, nm, v[k].n, v[k].init, err)) < 0)
@@ -228,8 +229,8 @@ static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
         h->A[s] = NULL;
     }
     struct { int *id; const char *name; size_t n; const double *init; } v[] = {
-        {&h->vclean, "hc_clean", ntr, h->clean}, {&h->vR2, "hc_R2_train", ntr * K, NULL},
-        {&h->vce2, "hc_ce2_train", ntr, NULL},   {&h->vwsq, "hc_wsq", K * h->d, NULL},
+        {&h->vclean, "hc_clean", ntr, h->clean}, {&h->vce2, "hc_ce_scratch", ntr, NULL},
+        {&h->vwsq, "hc_wsq", K * h->d, NULL},
         {&h->vf1, "hc_f1_terms", 4 * ntr, NULL}, {&h->vyr, "hc_refit_y", pb->ny, NULL},
         {&h->vv, "hc_refit_v", pb->ny, NULL},    {&h->vg, "hc_refit_g", pb->ny, NULL}};
     for (size_t k = 0; k < sizeof v / sizeof *v; k++)
@@ -254,47 +255,31 @@ static void forward_cost(bloc_graph_t *g, bloc_node_t *nd, const hc_t *h, int sp
                    rs * (n * d + points * ((d + 1) * K + n * (K + 3))));
 }
 
-/* hc_forward at y on a split: outputs as flags asks (R, ce, gx may be any
- * vector when flags does not name them). */
-static int forward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int y, int x, int flags, int R,
-                   int ce, int gx, bloc_error_t *err)
+/* hc_forward at y1 (and y2 when y2 >= 0: then on the train split, outputs
+ * of y2 at R + n K, ce + 2 n, gx2) on a split; outputs as flags asks (R, ce,
+ * gx may be any vector when flags does not name them). */
+static int forward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int x, int y1, int y2,
+                   int flags, int R, int ce, int gx1, int gx2, bloc_error_t *err)
 {
     hc_t *h = pb->data;
-    int n = (int)h->n[split], mode = weight_mode(pb, split);
-    size_t global[2] = {((size_t)(n + 1) / 2 + FWD_LOCAL - 1) / FWD_LOCAL * FWD_LOCAL, 1}, local[2] = {FWD_LOCAL, 1};
+    int n = (int)h->n[split], mode = weight_mode(pb, split), npts = y2 >= 0 ? 2 : 1;
+    size_t items = ((size_t)n + FWD_ROWS - 1) / FWD_ROWS;
+    size_t global[2] = {(items + FWD_LOCAL - 1) / FWD_LOCAL * FWD_LOCAL, 1}, local[2] = {FWD_LOCAL, 1};
     bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_forward", global, local, err);
     if (!nd)
         return err->status;
-    bloc_arg_vec(nd, h->vA[split]); bloc_arg_int(nd, n); bloc_arg_int(nd, (int)h->d); bloc_arg_vec(nd, y);
-    bloc_arg_int(nd, mode); bloc_arg_vec(nd, mode == W_ORACLE ? h->vclean : x); bloc_arg_vec(nd, h->vt[split]);
-    bloc_arg_real(nd, 1.0 / n); bloc_arg_int(nd, flags);
-    bloc_arg_vec(nd, R); bloc_arg_vec(nd, ce); bloc_arg_vec(nd, gx);
-    forward_cost(g, nd, h, split, 1);
-    return BLOC_OK;
-}
-
-/* hc_forward2 at y1 and y2 on the train split: one pass over A. */
-static int forward2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y1, int y2, int flags,
-                    int gx1, int gx2, bloc_error_t *err)
-{
-    hc_t *h = pb->data;
-    int n = (int)h->n[TR], mode = weight_mode(pb, TR);
-    size_t global[2] = {((size_t)n + FWD_LOCAL - 1) / FWD_LOCAL * FWD_LOCAL, 1}, local[2] = {FWD_LOCAL, 1};
-    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_forward2", global, local, err);
-    if (!nd)
-        return err->status;
-    bloc_arg_vec(nd, h->vA[TR]); bloc_arg_int(nd, n); bloc_arg_int(nd, (int)h->d); bloc_arg_vec(nd, y1);
-    bloc_arg_vec(nd, y2); bloc_arg_int(nd, mode); bloc_arg_vec(nd, mode == W_ORACLE ? h->vclean : x);
-    bloc_arg_vec(nd, h->vt[TR]); bloc_arg_real(nd, 1.0 / n); bloc_arg_int(nd, flags);
-    bloc_arg_vec(nd, h->vR[TR]); bloc_arg_vec(nd, h->vterms[TR]); bloc_arg_vec(nd, gx1);
-    bloc_arg_vec(nd, h->vR2); bloc_arg_vec(nd, h->vce2); bloc_arg_vec(nd, gx2);
-    forward_cost(g, nd, h, TR, 2);
+    bloc_arg_vec(nd, h->vA[split]); bloc_arg_int(nd, n); bloc_arg_int(nd, (int)h->d); bloc_arg_vec(nd, y1);
+    bloc_arg_vec(nd, npts == 2 ? y2 : y1); bloc_arg_int(nd, npts); bloc_arg_int(nd, mode);
+    bloc_arg_vec(nd, mode == W_ORACLE ? h->vclean : x); bloc_arg_vec(nd, h->vt[split]);
+    bloc_arg_real(nd, 1.0 / n); bloc_arg_int(nd, flags); bloc_arg_vec(nd, R); bloc_arg_vec(nd, ce);
+    bloc_arg_vec(nd, gx1); bloc_arg_vec(nd, npts == 2 ? gx2 : gx1);
+    forward_cost(g, nd, h, split, npts);
     return BLOC_OK;
 }
 
 /* gy <- [R' A + mu W, sum R] on a split */
-static int backward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int R, int y, double mu, int gy,
-                    bloc_error_t *err)
+static int backward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int R, int roff, int y,
+                    double mu, int gy, bloc_error_t *err)
 {
     hc_t *h = pb->data;
     size_t vw = g->rt->precision == BLOC_FP64 ? 8 : 16, nq = (h->d / vw + 1) / 2;
@@ -303,7 +288,7 @@ static int backward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int s
     if (!nd)
         return err->status;
     bloc_arg_vec(nd, h->vA[split]); bloc_arg_int(nd, (int)h->n[split]); bloc_arg_int(nd, (int)h->d);
-    bloc_arg_vec(nd, R); bloc_arg_vec(nd, y); bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
+    bloc_arg_vec(nd, R); bloc_arg_int(nd, roff); bloc_arg_vec(nd, y); bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
     double n = (double)h->n[split], d = (double)h->d, rs = (double)g->rt->real_size;
     bloc_node_cost(nd, 2.0 * n * d * K + 2.0 * d * K, rs * (n * d + n * K + 2.0 * (d + 1) * K));
     return BLOC_OK;
@@ -325,13 +310,13 @@ static int grad_ul(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x,
 {
     hc_t *h = pb->data;
     int st = gx >= 0 ? fill(g, list, gx, pb->nx, 0, err) : BLOC_OK;
-    if (!st && gy >= 0 && !(st = forward(pb, g, list, VAL, y, x, OUT_R, h->vR[VAL], h->vterms[VAL], h->vterms[VAL], err)))
-        st = backward(pb, g, list, VAL, h->vR[VAL], y, 0, gy, err);
+    if (!st && gy >= 0 && !(st = forward(pb, g, list, VAL, x, y, -1, OUT_R, h->vR[VAL], h->vterms[VAL], gy, gy, err)))
+        st = backward(pb, g, list, VAL, h->vR[VAL], 0, y, 0, gy, err);
     return st;
 }
 
 /* grad2 hook (problem.h): at (x, y1) and (x, y2), any output -1 = not
- * needed. The LL forward at two points is one hc_forward2 pass; the
+ * needed. The LL forward at both points is one hc_forward pass; the
  * backward pass (5) runs only for the gy asked for. */
 static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y1, int y2,
                  int gx1, int gy1, int gx2, int gy2, bloc_error_t *err)
@@ -342,20 +327,20 @@ static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_lev
         st = grad_ul(pb, g, list, x, y1, gx1, gy1, err);
         return !st && y2 >= 0 ? grad_ul(pb, g, list, x, y2, gx2, gy2, err) : st;
     }
-    double mu = pb->params[P_MU];
-    int f1 = (gy1 >= 0 ? OUT_R : 0) | (gx1 >= 0 ? OUT_GX : 0);
-    int f2 = y2 < 0 ? 0 : (gy2 >= 0 ? OUT_R : 0) | (gx2 >= 0 ? OUT_GX : 0);
+    int n = (int)h->n[TR], want1 = gx1 >= 0 || gy1 >= 0, want2 = y2 >= 0 && (gx2 >= 0 || gy2 >= 0);
+    int flags = (gy1 >= 0 || (want2 && gy2 >= 0) ? OUT_R : 0) | (gx1 >= 0 || (want2 && gx2 >= 0) ? OUT_GX : 0);
     int dummy = h->vce2; /* n reals nobody reads */
-    if (f1 && f2)
-        st = forward2(pb, g, list, x, y1, y2, f1 | f2, gx1 >= 0 ? gx1 : dummy, gx2 >= 0 ? gx2 : dummy, err);
-    else if (f1)
-        st = forward(pb, g, list, TR, y1, x, f1, h->vR[TR], dummy, gx1 >= 0 ? gx1 : dummy, err);
-    else if (f2)
-        st = forward(pb, g, list, TR, y2, x, f2, h->vR2, dummy, gx2 >= 0 ? gx2 : dummy, err);
+    double mu = pb->params[P_MU];
+    if (want1 && want2)
+        st = forward(pb, g, list, TR, x, y1, y2, flags, h->vR[TR], dummy, gx1 >= 0 ? gx1 : dummy,
+                     gx2 >= 0 ? gx2 : dummy, err);
+    else if (want1 || want2)
+        st = forward(pb, g, list, TR, x, want1 ? y1 : y2, -1, flags, h->vR[TR], dummy,
+                     want1 ? (gx1 >= 0 ? gx1 : dummy) : (gx2 >= 0 ? gx2 : dummy), dummy, err);
     if (!st && gy1 >= 0)
-        st = backward(pb, g, list, TR, h->vR[TR], y1, mu, gy1, err);
-    if (!st && y2 >= 0 && gy2 >= 0)
-        st = backward(pb, g, list, TR, h->vR2, y2, mu, gy2, err);
+        st = backward(pb, g, list, TR, h->vR[TR], 0, y1, mu, gy1, err);
+    if (!st && want2 && gy2 >= 0)
+        st = backward(pb, g, list, TR, h->vR[TR], want1 ? n * K : 0, y2, mu, gy2, err);
     return st;
 }
 
@@ -375,8 +360,8 @@ static int accuracy(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int s
                     int off, bloc_error_t *err)
 {
     hc_t *h = pb->data;
-    int st = forward(pb, g, list, split, y, x, OUT_CE | OUT_CORRECT, h->vR[split], h->vterms[split],
-                     h->vterms[split], err);
+    int st = forward(pb, g, list, split, x, y, -1, OUT_CE | OUT_CORRECT, h->vR[split], h->vterms[split],
+                     h->vce2, h->vce2, err);
     return st ? st : bloc_graph_reduce_rows(g, list, h->vterms[split], 2, h->n[split], scalars, off, err);
 }
 
@@ -389,8 +374,8 @@ static int refit(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, b
     if (!st)
         st = fill(g, list, h->vv, pb->ny, 0, err);
     for (int k = 0; !st && k < steps; k++) {
-        if ((st = forward(pb, g, list, TR, h->vv, x, OUT_R, h->vR[TR], h->vce2, h->vce2, err)) ||
-            (st = backward(pb, g, list, TR, h->vR[TR], h->vv, pb->params[P_MU], h->vg, err)))
+        if ((st = forward(pb, g, list, TR, x, h->vv, -1, OUT_R, h->vR[TR], h->vce2, h->vce2, h->vce2, err)) ||
+            (st = backward(pb, g, list, TR, h->vR[TR], 0, h->vv, pb->params[P_MU], h->vg, err)))
             return st;
         bloc_node_t *nd = bloc_graph_add(g, list, "hc_nag_step", pb->ny, err);
         if (!nd)
@@ -406,7 +391,7 @@ static int eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, in
 {
     hc_t *h = pb->data;
     size_t ntr = h->n[TR];
-    int st = forward(pb, g, list, TR, y, x, OUT_CE, h->vR[TR], h->vce2, h->vce2, err);
+    int st = forward(pb, g, list, TR, x, y, -1, OUT_CE, h->vR[TR], h->vce2, h->vce2, h->vce2, err);
     if (!st)
         st = bloc_graph_reduce_rows(g, list, h->vce2, 1, ntr, scalars, 0, err);
     bloc_node_t *nd = st ? NULL : bloc_graph_add(g, list, "hc_square", K * h->d, err);
