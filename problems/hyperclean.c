@@ -18,20 +18,15 @@
  * solved again from y = 0 with the current weights by refit_steps steps of
  * Nesterov's accelerated gradient (the cleaning itself, without the fit to
  * validation that single-loop methods put into y). */
-#include "hyperclean.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "idx.h"
+#include "fmnist.h"
 #include "problem.h"
-#include "rng.h"
 
-#define K BLOC_HC_CLASSES
-#define POOL_FILES "train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz"
-#define DEFAULT_DIR "/usr/share/datasets/fashion-mnist"
+#define K BLOC_FMNIST_CLASSES
 #define FWD_LOCAL 16 /* work-group size of hc_forward */
 #define FWD_ROWS 4   /* samples per work item of hc_forward (HC_ROWS) */
 
@@ -57,53 +52,14 @@ static const bloc_param_spec_t params[NPARAMS] = {
 
 static const char *const metrics[] = {"val_acc", "test_acc", "f1", "f1_median", "refit_val_acc", "refit_test_acc"};
 
-enum { TR, VAL, TE, NSPLITS };
+enum { TR = BLOC_FMNIST_TRAIN, VAL = BLOC_FMNIST_VAL, TE = BLOC_FMNIST_TEST, NSPLITS = BLOC_FMNIST_SPLITS };
 
 typedef struct {
     size_t n[NSPLITS], d, ncorrupt;
-    double *A[NSPLITS], *t[NSPLITS], *clean; /* host data until setup uploads it */
+    bloc_fmnist_t data; /* host data; setup uploads and frees the images */
     int vA[NSPLITS], vt[NSPLITS], vterms[NSPLITS], vR[NSPLITS];
     int vclean, vce2, vwsq, vf1, vyr, vv, vg;
 } hc_t;
-
-/* ---- the draw */
-
-static void fisher_yates(bloc_rng_t *r, size_t *idx, size_t n, size_t k)
-{
-    for (size_t j = 0; j < k; j++) {
-        size_t pick = j + (size_t)bloc_rng_below(r, n - j), tmp = idx[j];
-        idx[j] = idx[pick];
-        idx[pick] = tmp;
-    }
-}
-
-size_t bloc_hyperclean_draw(unsigned long seed, size_t pool, const unsigned char *labels, size_t ntr, size_t nval,
-                            size_t nte, double rho, size_t *index, unsigned char *noisy, unsigned char *clean)
-{
-    size_t need = ntr + nval + nte, ncorrupt = (size_t)floor(rho * (double)ntr + 0.5);
-    size_t *all = malloc((pool > ntr ? pool : ntr) * sizeof *all);
-    if (!all)
-        return (size_t)-1;
-    for (size_t k = 0; k < pool; k++)
-        all[k] = k;
-    bloc_rng_t r = bloc_rng_stream(seed, 0);
-    fisher_yates(&r, all, pool, need);
-    memcpy(index, all, need * sizeof *index);
-    for (size_t i = 0; i < ntr; i++) {
-        all[i] = i;
-        noisy[i] = labels[index[i]];
-        clean[i] = 1;
-    }
-    bloc_rng_t rc = bloc_rng_stream(seed, 1), rl = bloc_rng_stream(seed, 2);
-    fisher_yates(&rc, all, ntr, ncorrupt);
-    for (size_t j = 0; j < ncorrupt; j++) {
-        size_t i = all[j];
-        noisy[i] = (unsigned char)((noisy[i] + 1 + bloc_rng_below(&rl, K - 1)) % K);
-        clean[i] = 0;
-    }
-    free(all);
-    return ncorrupt;
-}
 
 /* ---- loading */
 
@@ -112,95 +68,26 @@ static void destroy(bloc_problem_t *pb)
     hc_t *h = pb->data;
     if (!h)
         return;
-    for (int s = 0; s < NSPLITS; s++) {
-        free(h->A[s]);
-        free(h->t[s]);
-    }
-    free(h->clean);
+    bloc_fmnist_free(&h->data);
     free(h);
     pb->data = NULL;
-}
-
-static int read_pool(const char *dir, bloc_idx_t *img, bloc_idx_t *lab, bloc_error_t *err)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/train-images-idx3-ubyte.gz", dir);
-    int st = bloc_idx_read_images(path, img, err);
-    if (!st) {
-        snprintf(path, sizeof path, "%s/train-labels-idx1-ubyte.gz", dir);
-        st = bloc_idx_read_labels(path, K, lab, err);
-    }
-    if (st == BLOC_ERR_IO) {
-        size_t len = strlen(err->message);
-        snprintf(err->message + len, sizeof err->message - len,
-                 " (hyperclean reads %s from $BLOC_FASHION_MNIST_DIR, default %s: Debian package "
-                 "dataset-fashion-mnist)", POOL_FILES, DEFAULT_DIR);
-        return st;
-    }
-    if (!st && img->count != lab->count)
-        st = bloc_error_set(err, BLOC_ERR_DATA, "%s: %zu labels, but %s/train-images-idx3-ubyte.gz has %zu images",
-                            path, lab->count, dir, img->count);
-    if (!st && (img->rows * img->cols) % 16 != 0)
-        st = bloc_error_set(err, BLOC_ERR_DATA,
-                            "%s/train-images-idx3-ubyte.gz: images of %zu x %zu pixels; hyperclean needs a pixel count "
-                            "that is a multiple of 16", dir, img->rows, img->cols);
-    return st;
 }
 
 static int init(bloc_problem_t *pb, bloc_error_t *err)
 {
     const double *p = pb->params;
     size_t n[NSPLITS] = {(size_t)p[P_NTR], (size_t)p[P_NVAL], (size_t)p[P_NTE]};
-    const char *dir = getenv("BLOC_FASHION_MNIST_DIR");
-    if (!dir || !*dir)
-        dir = DEFAULT_DIR;
-    bloc_idx_t img = {0}, lab = {0};
-    int st = read_pool(dir, &img, &lab, err);
-    if (!st && n[TR] + n[VAL] + n[TE] > img.count)
-        st = bloc_error_set(err, BLOC_ERR_PARAM,
-                            "hyperclean: n_train + n_val + n_test = %zu exceeds the %zu training images", 
-                            n[TR] + n[VAL] + n[TE], img.count);
-    hc_t *h = st ? NULL : calloc(1, sizeof *h);
-    if (!st && !h)
-        st = bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
+    hc_t *h = calloc(1, sizeof *h);
+    if (!h)
+        return bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
     pb->data = h;
-    size_t *index = NULL;
-    unsigned char *noisy = NULL, *clean = NULL;
-    if (!st) {
-        h->d = img.rows * img.cols;
-        index = malloc((n[TR] + n[VAL] + n[TE]) * sizeof *index);
-        noisy = malloc(n[TR]);
-        clean = malloc(n[TR]);
-        for (int s = 0; s < NSPLITS; s++) {
-            h->n[s] = n[s];
-            h->A[s] = malloc(n[s] * h->d * sizeof(double));
-            h->t[s] = malloc(n[s] * sizeof(double));
-            if (!h->A[s] || !h->t[s])
-                st = BLOC_ERR_NOMEM;
-        }
-        h->clean = malloc(n[TR] * sizeof(double));
-        if (st || !index || !noisy || !clean || !h->clean)
-            st = bloc_error_set(err, BLOC_ERR_NOMEM, "hyperclean: out of memory for the data");
-    }
-    if (!st && (h->ncorrupt = bloc_hyperclean_draw(pb->seed, img.count, lab.data, n[TR], n[VAL], n[TE], p[P_RHO],
-                                                  index, noisy, clean)) == (size_t)-1)
-        st = bloc_error_set(err, BLOC_ERR_NOMEM, "hyperclean: out of memory for the draw");
-    for (int s = 0, at = 0; !st && s < NSPLITS; at += (int)n[s], s++)
-        for (size_t i = 0; i < n[s]; i++) {
-            const unsigned char *px = img.data + index[at + i] * h->d;
-            for (size_t j = 0; j < h->d; j++)
-                h->A[s][i * h->d + j] = px[j] / 255.0;
-            h->t[s][i] = s == TR ? noisy[i] : lab.data[index[at + i]];
-            if (s == TR)
-                h->clean[i] = clean[i];
-        }
-    free(index);
-    free(noisy);
-    free(clean);
-    bloc_idx_free(&img);
-    bloc_idx_free(&lab);
+    int st = bloc_fmnist_load("hyperclean", pb->seed, n, p[P_RHO], &h->data, err);
     if (st)
         return st;
+    h->d = h->data.d;
+    for (int s = 0; s < NSPLITS; s++)
+        h->n[s] = n[s];
+    h->ncorrupt = h->data.ncorrupt;
     pb->nx = n[TR];
     pb->ny = K * h->d + K;
     pb->x0 = bloc_fill(pb->nx, p[P_X0]);
@@ -218,18 +105,18 @@ static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
     size_t ntr = h->n[TR];
     for (int s = 0; s < NSPLITS; s++) {
         struct { int *id; const char *what; size_t n; const double *init; } v[] = {
-            {&h->vA[s], "A", h->n[s] * h->d, h->A[s]}, {&h->vt[s], "labels", h->n[s], h->t[s]},
+            {&h->vA[s], "A", h->n[s] * h->d, h->data.A[s]}, {&h->vt[s], "labels", h->n[s], h->data.t[s]},
             {&h->vterms[s], "terms", 2 * h->n[s], NULL}, {&h->vR[s], "R", (s == TR ? 2 : 1) * h->n[s] * K, NULL}};
         for (size_t k = 0; k < sizeof v / sizeof *v; k++) {
             snprintf(nm, sizeof nm, "hc_%s_%s", v[k].what, names[s]);
             if ((*v[k].id = bloc_graph_vec(g, nm, v[k].n, v[k].init, err)) < 0)
                 return err->status;
         }
-        free(h->A[s]);
-        h->A[s] = NULL;
+        free(h->data.A[s]);
+        h->data.A[s] = NULL;
     }
     struct { int *id; const char *name; size_t n; const double *init; } v[] = {
-        {&h->vclean, "hc_clean", ntr, h->clean}, {&h->vce2, "hc_ce_scratch", ntr, NULL},
+        {&h->vclean, "hc_clean", ntr, h->data.clean}, {&h->vce2, "hc_ce_scratch", ntr, NULL},
         {&h->vwsq, "hc_wsq", K * h->d, NULL},
         {&h->vf1, "hc_f1_terms", 4 * ntr, NULL}, {&h->vyr, "hc_refit_y", pb->ny, NULL},
         {&h->vv, "hc_refit_v", pb->ny, NULL},    {&h->vg, "hc_refit_g", pb->ny, NULL}};

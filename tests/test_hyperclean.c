@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "../problems/hyperclean.h"
+#include "../problems/fmnist.h"
 #include "config.h"
 #include "idx.h"
 #include "problem.h"
@@ -237,9 +237,9 @@ Test(hyperclean_draw, deterministic_and_well_formed)
     size_t index[2][NEED];
     for (int k = 0; k < POOL; k++)
         labels[k] = (unsigned char)((k * 37) % K);
-    size_t nc = bloc_hyperclean_draw(5, POOL, labels, NTR, NVAL, NTE, 0.5, index[0], noisy[0], clean[0]);
+    size_t nc = bloc_fmnist_draw(5, POOL, labels, NTR, NVAL, NTE, 0.5, index[0], noisy[0], clean[0]);
     cr_assert_eq(nc, 51); /* floor(50.5 + 0.5) */
-    cr_assert_eq(bloc_hyperclean_draw(5, POOL, labels, NTR, NVAL, NTE, 0.5, index[1], noisy[1], clean[1]), nc);
+    cr_assert_eq(bloc_fmnist_draw(5, POOL, labels, NTR, NVAL, NTE, 0.5, index[1], noisy[1], clean[1]), nc);
     cr_assert_eq(memcmp(index[0], index[1], sizeof index[0]), 0, "same seed, different draw");
     cr_assert_eq(memcmp(noisy[0], noisy[1], NTR), 0);
     cr_assert_eq(memcmp(clean[0], clean[1], NTR), 0);
@@ -261,10 +261,10 @@ Test(hyperclean_draw, deterministic_and_well_formed)
         }
     }
     cr_assert_eq(corrupted, nc);
-    bloc_hyperclean_draw(6, POOL, labels, NTR, NVAL, NTE, 0.5, index[1], noisy[1], clean[1]);
+    bloc_fmnist_draw(6, POOL, labels, NTR, NVAL, NTE, 0.5, index[1], noisy[1], clean[1]);
     cr_assert_neq(memcmp(index[0], index[1], sizeof index[0]), 0, "seeds 5 and 6 drew the same samples");
-    cr_assert_eq(bloc_hyperclean_draw(5, POOL, labels, NTR, NVAL, NTE, 0, index[1], noisy[1], clean[1]), 0);
-    cr_assert_eq(bloc_hyperclean_draw(5, POOL, labels, NTR, NVAL, NTE, 1, index[1], noisy[1], clean[1]), NTR);
+    cr_assert_eq(bloc_fmnist_draw(5, POOL, labels, NTR, NVAL, NTE, 0, index[1], noisy[1], clean[1]), 0);
+    cr_assert_eq(bloc_fmnist_draw(5, POOL, labels, NTR, NVAL, NTE, 1, index[1], noisy[1], clean[1]), NTR);
 }
 
 /* Pinned on the Fashion-MNIST training labels, the same values as
@@ -280,7 +280,7 @@ Test(hyperclean_draw, pinned_on_fashion_mnist)
     cr_assert_eq(bloc_idx_read_labels(p, K, &lab, &err), BLOC_OK, "%s", err.message);
     size_t *index = malloc(20000 * sizeof *index);
     unsigned char *noisy = malloc(5000), *clean = malloc(5000);
-    cr_assert_eq(bloc_hyperclean_draw(0, lab.count, lab.data, 5000, 5000, 10000, 0.5, index, noisy, clean), 2500);
+    cr_assert_eq(bloc_fmnist_draw(0, lab.count, lab.data, 5000, 5000, 10000, 0.5, index, noisy, clean), 2500);
     const size_t head[5] = {0, 57998, 48674, 32312, 28912}, mid[4] = {55741, 27581, 3056, 23594};
     const size_t tail[3] = {4099, 27725, 3976};
     for (int i = 0; i < 5; i++)
@@ -298,7 +298,7 @@ Test(hyperclean_draw, pinned_on_fashion_mnist)
             cr_assert_eq(noisy[i], now[k]);
             k++;
         }
-    cr_assert_eq(bloc_hyperclean_draw(7, lab.count, lab.data, 100, 50, 50, 0.3, index, noisy, clean), 30);
+    cr_assert_eq(bloc_fmnist_draw(7, lab.count, lab.data, 100, 50, 50, 0.3, index, noisy, clean), 30);
     const size_t head7[5] = {35591, 18617, 13583, 35604, 44679};
     for (int i = 0; i < 5; i++)
         cr_assert_eq(index[i], head7[i], "seed 7: index[%d] = %zu", i, index[i]);
@@ -592,7 +592,7 @@ Test(hyperclean_problem, errors)
     cr_assert_eq(WEXITSTATUS(pclose(p)), 1, "%s", out);
     bloc_test_first_line(out, first, sizeof first);
     cr_assert_str_eq(first, "/nonexistent/train-images-idx3-ubyte.gz: cannot open: No such file or directory "
-                            "(hyperclean reads train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz from "
+                            "(bloc reads train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz from "
                             "$BLOC_FASHION_MNIST_DIR, default /usr/share/datasets/fashion-mnist: Debian package "
                             "dataset-fashion-mnist)");
 }
