@@ -25,14 +25,12 @@
 
 #include "fmnist.h"
 #include "problem.h"
+#include "softmax.h"
 
 #define K BLOC_FMNIST_CLASSES
-#define FWD_LOCAL 16 /* work-group size of hc_forward */
-#define FWD_ROWS 4   /* samples per work item of hc_forward (HC_ROWS) */
 
 enum { P_NTR, P_NVAL, P_NTE, P_RHO, P_MU, P_WEIGHTS, P_X0, P_REFIT, P_REFIT_STEP, P_REFIT_MOM, NPARAMS };
-enum { W_LEARNED, W_UNIFORM, W_ORACLE, W_UNWEIGHTED }; /* = HC_LEARNED .. HC_UNWEIGHTED in the kernels */
-enum { OUT_R = 1, OUT_CE = 2, OUT_GX = 4, OUT_CORRECT = 8 };
+enum { OUT_R = BLOC_SM_OUT_R, OUT_CE = BLOC_SM_OUT_CE, OUT_GX = BLOC_SM_OUT_GX, OUT_CORRECT = BLOC_SM_OUT_CORRECT };
 static const char *const weight_words[] = {"learned", "uniform", "oracle", NULL};
 static const bloc_param_spec_t params[NPARAMS] = {
     [P_NTR] = {"n_train", BLOC_PARAM_INT, 5000, 1, 60000, 0, "train samples (LL; x has one entry per sample)"},
@@ -40,7 +38,7 @@ static const bloc_param_spec_t params[NPARAMS] = {
     [P_NTE] = {"n_test", BLOC_PARAM_INT, 10000, 1, 60000, 0, "test samples (metrics only)"},
     [P_RHO] = {"corruption", BLOC_PARAM_REAL, 0.5, 0, 1, 0, "fraction of train labels changed to another class"},
     [P_MU] = {"mu", BLOC_PARAM_REAL, 1e-3, 0, HUGE_VAL, 0, "LL ridge (mu/2)||W||^2"},
-    [P_WEIGHTS] = {"weights", BLOC_PARAM_CHOICE, W_LEARNED, 0, 2, 0,
+    [P_WEIGHTS] = {"weights", BLOC_PARAM_CHOICE, BLOC_SM_LEARNED, 0, 2, 0,
                    "learned: sigma(x_i); uniform: 1 (naive model); oracle: 1 on clean samples, 0 on corrupted",
                    weight_words},
     [P_X0] = {"x0", BLOC_PARAM_REAL, 0, -HUGE_VAL, HUGE_VAL, 0, "start value of every x_i"},
@@ -57,7 +55,8 @@ enum { TR = BLOC_FMNIST_TRAIN, VAL = BLOC_FMNIST_VAL, TE = BLOC_FMNIST_TEST, NSP
 typedef struct {
     size_t n[NSPLITS], d, ncorrupt;
     bloc_fmnist_t data; /* host data; setup uploads and frees the images */
-    int vA[NSPLITS], vt[NSPLITS], vterms[NSPLITS], vR[NSPLITS];
+    bloc_sm_split_t split[NSPLITS]; /* device data vectors per split */
+    int vterms[NSPLITS], vR[NSPLITS];
     int vclean, vce2, vwsq, vf1, vyr, vv, vg;
 } hc_t;
 
@@ -105,13 +104,15 @@ static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
     size_t ntr = h->n[TR];
     for (int s = 0; s < NSPLITS; s++) {
         struct { int *id; const char *what; size_t n; const double *init; } v[] = {
-            {&h->vA[s], "A", h->n[s] * h->d, h->data.A[s]}, {&h->vt[s], "labels", h->n[s], h->data.t[s]},
+            {&h->split[s].A, "A", h->n[s] * h->d, h->data.A[s]}, {&h->split[s].labels, "labels", h->n[s], h->data.t[s]},
             {&h->vterms[s], "terms", 2 * h->n[s], NULL}, {&h->vR[s], "R", (s == TR ? 2 : 1) * h->n[s] * K, NULL}};
         for (size_t k = 0; k < sizeof v / sizeof *v; k++) {
             snprintf(nm, sizeof nm, "hc_%s_%s", v[k].what, names[s]);
             if ((*v[k].id = bloc_graph_vec(g, nm, v[k].n, v[k].init, err)) < 0)
                 return err->status;
         }
+        h->split[s].n = (int)h->n[s];
+        h->split[s].d = (int)h->d;
         free(h->data.A[s]);
         h->data.A[s] = NULL;
     }
@@ -126,69 +127,20 @@ static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
     return BLOC_OK;
 }
 
-/* ---- oracle nodes */
+/* ---- oracle nodes (problems/softmax.h) */
 
 static int weight_mode(const bloc_problem_t *pb, int split)
 {
-    return split == TR ? (int)pb->params[P_WEIGHTS] : W_UNWEIGHTED;
+    return split == TR ? (int)pb->params[P_WEIGHTS] : BLOC_SM_UNWEIGHTED;
 }
 
-/* Costs: 2 n d K flops for the product (+ about 40 per logit for the head),
- * A read once, W and the outputs. */
-static void forward_cost(bloc_graph_t *g, bloc_node_t *nd, const hc_t *h, int split, int points)
-{
-    double n = (double)h->n[split], d = (double)h->d, rs = (double)g->rt->real_size;
-    bloc_node_cost(nd, points * (2.0 * n * d * K + 40.0 * n * K),
-                   rs * (n * d + points * ((d + 1) * K + n * (K + 3))));
-}
-
-/* hc_forward at y1 (and y2 when y2 >= 0: then on the train split, outputs
- * of y2 at R + n K, ce + 2 n, gx2) on a split; outputs as flags asks (R, ce,
- * gx may be any vector when flags does not name them). */
 static int forward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int x, int y1, int y2,
                    int flags, int R, int ce, int gx1, int gx2, bloc_error_t *err)
 {
     hc_t *h = pb->data;
-    int n = (int)h->n[split], mode = weight_mode(pb, split), npts = y2 >= 0 ? 2 : 1;
-    size_t items = ((size_t)n + FWD_ROWS - 1) / FWD_ROWS;
-    size_t global[2] = {(items + FWD_LOCAL - 1) / FWD_LOCAL * FWD_LOCAL, 1}, local[2] = {FWD_LOCAL, 1};
-    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_forward", global, local, err);
-    if (!nd)
-        return err->status;
-    bloc_arg_vec(nd, h->vA[split]); bloc_arg_int(nd, n); bloc_arg_int(nd, (int)h->d); bloc_arg_vec(nd, y1);
-    bloc_arg_vec(nd, npts == 2 ? y2 : y1); bloc_arg_int(nd, npts); bloc_arg_int(nd, mode);
-    bloc_arg_vec(nd, mode == W_ORACLE ? h->vclean : x); bloc_arg_vec(nd, h->vt[split]);
-    bloc_arg_real(nd, 1.0 / n); bloc_arg_int(nd, flags); bloc_arg_vec(nd, R); bloc_arg_vec(nd, ce);
-    bloc_arg_vec(nd, gx1); bloc_arg_vec(nd, npts == 2 ? gx2 : gx1);
-    forward_cost(g, nd, h, split, npts);
-    return BLOC_OK;
-}
-
-/* gy <- [R' A + mu W, sum R] on a split */
-static int backward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int R, int roff, int y,
-                    double mu, int gy, bloc_error_t *err)
-{
-    hc_t *h = pb->data;
-    size_t vw = g->rt->precision == BLOC_FP64 ? 8 : 16, nq = (h->d / vw + 1) / 2;
-    size_t global[2] = {nq + 1, 1}, local[2] = {1, 1};
-    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_backward", global, local, err);
-    if (!nd)
-        return err->status;
-    bloc_arg_vec(nd, h->vA[split]); bloc_arg_int(nd, (int)h->n[split]); bloc_arg_int(nd, (int)h->d);
-    bloc_arg_vec(nd, R); bloc_arg_int(nd, roff); bloc_arg_vec(nd, y); bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
-    double n = (double)h->n[split], d = (double)h->d, rs = (double)g->rt->real_size;
-    bloc_node_cost(nd, 2.0 * n * d * K + 2.0 * d * K, rs * (n * d + n * K + 2.0 * (d + 1) * K));
-    return BLOC_OK;
-}
-
-static int fill(bloc_graph_t *g, bloc_list_t list, int v, size_t n, double value, bloc_error_t *err)
-{
-    bloc_node_t *nd = bloc_graph_add(g, list, "hc_fill", n, err);
-    if (!nd)
-        return err->status;
-    bloc_arg_vec(nd, v); bloc_arg_int(nd, (int)n); bloc_arg_real(nd, value);
-    bloc_node_cost(nd, 0, (double)n * g->rt->real_size);
-    return BLOC_OK;
+    int mode = weight_mode(pb, split);
+    return bloc_sm_forward(g, list, &h->split[split], y1, y2, mode, mode == BLOC_SM_ORACLE ? h->vclean : x, flags, R,
+                           ce, gx1, gx2, err);
 }
 
 /* The UL F depends on y only: grad_x F = 0; grad_y F from the validation split. */
@@ -196,9 +148,9 @@ static int grad_ul(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x,
                    bloc_error_t *err)
 {
     hc_t *h = pb->data;
-    int st = gx >= 0 ? fill(g, list, gx, pb->nx, 0, err) : BLOC_OK;
+    int st = gx >= 0 ? bloc_sm_fill(g, list, gx, pb->nx, 0, err) : BLOC_OK;
     if (!st && gy >= 0 && !(st = forward(pb, g, list, VAL, x, y, -1, OUT_R, h->vR[VAL], h->vterms[VAL], gy, gy, err)))
-        st = backward(pb, g, list, VAL, h->vR[VAL], 0, y, 0, gy, err);
+        st = bloc_sm_backward(g, list, &h->split[VAL], h->vR[VAL], 0, y, 0, gy, err);
     return st;
 }
 
@@ -225,9 +177,9 @@ static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_lev
         st = forward(pb, g, list, TR, x, want1 ? y1 : y2, -1, flags, h->vR[TR], dummy,
                      want1 ? (gx1 >= 0 ? gx1 : dummy) : (gx2 >= 0 ? gx2 : dummy), dummy, err);
     if (!st && gy1 >= 0)
-        st = backward(pb, g, list, TR, h->vR[TR], 0, y1, mu, gy1, err);
+        st = bloc_sm_backward(g, list, &h->split[TR], h->vR[TR], 0, y1, mu, gy1, err);
     if (!st && want2 && gy2 >= 0)
-        st = backward(pb, g, list, TR, h->vR[TR], want1 ? n * K : 0, y2, mu, gy2, err);
+        st = bloc_sm_backward(g, list, &h->split[TR], h->vR[TR], want1 ? n * K : 0, y2, mu, gy2, err);
     return st;
 }
 
@@ -257,19 +209,16 @@ static int refit(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, b
 {
     hc_t *h = pb->data;
     int steps = (int)pb->params[P_REFIT];
-    int st = fill(g, list, h->vyr, pb->ny, 0, err);
+    int st = bloc_sm_fill(g, list, h->vyr, pb->ny, 0, err);
     if (!st)
-        st = fill(g, list, h->vv, pb->ny, 0, err);
+        st = bloc_sm_fill(g, list, h->vv, pb->ny, 0, err);
     for (int k = 0; !st && k < steps; k++) {
         if ((st = forward(pb, g, list, TR, x, h->vv, -1, OUT_R, h->vR[TR], h->vce2, h->vce2, h->vce2, err)) ||
-            (st = backward(pb, g, list, TR, h->vR[TR], 0, h->vv, pb->params[P_MU], h->vg, err)))
+            (st = bloc_sm_backward(g, list, &h->split[TR], h->vR[TR], 0, h->vv, pb->params[P_MU], h->vg, err)))
             return st;
-        bloc_node_t *nd = bloc_graph_add(g, list, "hc_nag_step", pb->ny, err);
-        if (!nd)
-            return err->status;
-        bloc_arg_vec(nd, h->vyr); bloc_arg_vec(nd, h->vv); bloc_arg_vec(nd, h->vg); bloc_arg_int(nd, (int)pb->ny);
-        bloc_arg_real(nd, pb->params[P_REFIT_STEP]); bloc_arg_real(nd, pb->params[P_REFIT_MOM]);
-        bloc_node_cost(nd, 5.0 * (double)pb->ny, 5.0 * (double)pb->ny * g->rt->real_size);
+        if ((st = bloc_sm_nag_step(g, list, h->vyr, h->vv, h->vg, pb->ny, pb->params[P_REFIT_STEP],
+                                   pb->params[P_REFIT_MOM], err)))
+            return st;
     }
     return st;
 }
