@@ -10,6 +10,7 @@ extern const bloc_problem_desc_t bloc_problem_sparse;
 extern const bloc_problem_desc_t bloc_problem_quadratic;
 extern const bloc_problem_desc_t bloc_problem_sparse_regression;
 extern const bloc_problem_desc_t bloc_problem_hyperclean;
+extern const bloc_problem_desc_t bloc_problem_l2reg;
 extern const bloc_solver_desc_t bloc_solver_meha;
 extern const bloc_solver_desc_t bloc_solver_bome;
 extern const bloc_solver_desc_t bloc_solver_vpbgd;
@@ -23,6 +24,7 @@ const bloc_problem_desc_t *const bloc_problems[] = {
     &bloc_problem_quadratic,
     &bloc_problem_sparse_regression,
     &bloc_problem_hyperclean,
+    &bloc_problem_l2reg,
     NULL,
 };
 
