@@ -56,36 +56,76 @@ static real hc_sigmoid(real v)
     return (real)1 / ((real)1 + exp(-v));
 }
 
-/* Softmax cross-entropy head of sample i: z = W a_i (bias not yet added). */
-static void hc_head(int i, int n, real *z, __global const real *bias, int mode, __global const real *wsrc,
+/* The head works on the K = 10 logits of a sample as one 16-lane vector
+ * (lanes >= K hold -inf): one vector exp per sample instead of ten scalar
+ * ones (a third of the forward kernel's time with scalar exp). */
+#if BLOC_FP64
+typedef double16 realh;
+#else
+typedef float16 realh;
+#endif
+#define HC_LANES 16
+
+static real hc_hmax(realh v)
+{
+#if BLOC_FP64
+    double8 a = fmax(v.lo, v.hi);
+    double4 b = fmax(a.lo, a.hi);
+    double2 c = fmax(b.lo, b.hi);
+#else
+    float8 a = fmax(v.lo, v.hi);
+    float4 b = fmax(a.lo, a.hi);
+    float2 c = fmax(b.lo, b.hi);
+#endif
+    return fmax(c.x, c.y);
+}
+
+static real hc_hsum16(realh v)
+{
+#if BLOC_FP64
+    double8 a = v.lo + v.hi;
+    double4 b = a.lo + a.hi;
+    double2 c = b.lo + b.hi;
+#else
+    float8 a = v.lo + v.hi;
+    float4 b = a.lo + a.hi;
+    float2 c = b.lo + b.hi;
+#endif
+    return c.x + c.y;
+}
+
+/* Softmax cross-entropy head of sample i: zs[0 .. K) = W a_i (bias not yet
+ * added), zs[K .. 16) scratch. */
+static void hc_head(int i, int n, real *zs, __global const real *bias, int mode, __global const real *wsrc,
                     __global const real *t, real inv_n, int flags, __global real *R, __global real *ce,
                     __global real *gx)
 {
-    int ti = (int)t[i], arg = 0;
-    for (int c = 0; c < HC_K; c++)
-        z[c] += bias[c];
-    real m = z[0];
-    for (int c = 1; c < HC_K; c++)
-        if (z[c] > m) {
-            m = z[c];
-            arg = c;
-        }
-    real e[HC_K], s = 0;
-    for (int c = 0; c < HC_K; c++) {
-        e[c] = exp(z[c] - m);
-        s += e[c];
-    }
-    real cei = m + log(s) - z[ti]; /* (1) */
+    int ti = (int)t[i];
+    for (int c = 0; c < HC_LANES; c++)
+        zs[c] = c < HC_K ? zs[c] + bias[c] : -INFINITY;
+    realh z = vload16(0, zs);
+    real m = hc_hmax(z);
+    realh e = exp(z - m);
+    real s = hc_hsum16(e);
+    real cei = m + log(s) - zs[ti]; /* (1) */
     real w = mode == HC_LEARNED ? hc_sigmoid(wsrc[i]) : mode == HC_ORACLE ? wsrc[i] : (real)1;
-    if (flags & HC_OUT_R)
+    if (flags & HC_OUT_R) {
+        real p[HC_LANES];
+        vstore16(e / s, 0, p);
+        p[ti] -= (real)1;
         for (int c = 0; c < HC_K; c++)
-            R[i * HC_K + c] = w * inv_n * (e[c] / s - (c == ti ? (real)1 : (real)0)); /* (4) */
+            R[i * HC_K + c] = w * inv_n * p[c]; /* (4) */
+    }
     if (flags & HC_OUT_CE)
         ce[i] = w * cei;
     if (flags & HC_OUT_GX)
         gx[i] = mode == HC_LEARNED ? w * ((real)1 - w) * cei * inv_n : (real)0; /* (6) */
-    if (flags & HC_OUT_CORRECT)
+    if (flags & HC_OUT_CORRECT) {
+        int arg = 0;
+        while (zs[arg] != m)
+            arg++;
         ce[n + i] = arg == ti ? (real)1 : (real)0;
+    }
 }
 
 /* Forward pass and head of HC_ROWS = 4 samples (rows 4 gid .. 4 gid + 3) at
@@ -113,7 +153,7 @@ __kernel void hc_forward(__global const real *A, int n, int d, __global const re
     __global const real *a3 = A + (size_t)min(i0 + 3, n - 1) * (size_t)d;
     for (int p = 0; p < npts; p++) {
         __global const real *y = p ? y2 : y1;
-        real z[HC_ROWS][HC_K];
+        real z[HC_ROWS][HC_LANES];
         for (int h = 0; h < 2; h++) {
             __global const real *w = y + h * HC_HALF * d;
             realv s0[HC_HALF], s1[HC_HALF], s2[HC_HALF], s3[HC_HALF];
