@@ -45,6 +45,13 @@ typedef struct bloc_problem_desc {
      * is grad_y f only: the nonsmooth g enters y through prox. */
     int (*grad)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level,
                 int x, int y, int gx, int gy, bloc_error_t *err);
+    /* Optional (NULL: solvers call grad): the gradients of one level at
+     * two points sharing x, (x, y1) and (x, y2), in one pass over the
+     * problem's data where it can (y2 = -1: (x, y1) only). Any of gx1, gy1,
+     * gx2, gy2 may be -1: that output is not needed and the work only it
+     * needs is skipped. Solvers reach it through bloc_fo_grad2. */
+    int (*grad2)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y1,
+                 int y2, int gx1, int gy1, int gx2, int gy2, bloc_error_t *err);
     /* v <- prox_{step g(x, .)}(v), in place; NULL when the LL has no
      * nonsmooth term g. */
     int (*prox)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int v, double step,

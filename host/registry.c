@@ -10,6 +10,8 @@ extern const bloc_problem_desc_t bloc_problem_sparse;
 extern const bloc_problem_desc_t bloc_problem_quadratic;
 extern const bloc_problem_desc_t bloc_problem_sparse_regression;
 extern const bloc_problem_desc_t bloc_problem_toy_iaptt;
+extern const bloc_problem_desc_t bloc_problem_hyperclean;
+extern const bloc_problem_desc_t bloc_problem_l2reg;
 extern const bloc_solver_desc_t bloc_solver_meha;
 extern const bloc_solver_desc_t bloc_solver_bome;
 extern const bloc_solver_desc_t bloc_solver_vpbgd;
@@ -27,6 +29,8 @@ const bloc_problem_desc_t *const bloc_problems[] = {
     &bloc_problem_quadratic,
     &bloc_problem_sparse_regression,
     &bloc_problem_toy_iaptt,
+    &bloc_problem_hyperclean,
+    &bloc_problem_l2reg,
     NULL,
 };
 
