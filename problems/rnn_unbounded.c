@@ -29,7 +29,7 @@ static const bloc_param_spec_t params[NPARAMS] = {
                      "seed of the subset and the start (-1: the config seed)"},
 };
 
-static const char *const metrics[] = {"hypergrad_sq", "ll_dist_sq", "h", "val_acc"};
+static const char *const metrics[] = {"hypergrad_sq", "ll_dist_sq", "h", "val_acc", "x_norm"};
 
 typedef struct {
     bloc_rnn_data_t d;
@@ -343,7 +343,7 @@ static int hvp_yy(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_le
 
 /* ---- evaluation */
 
-enum { ROW_F, ROW_F_LL, ROW_HG, ROW_DIST, ROW_H, ROW_ACC, NROWS };
+enum { ROW_F, ROW_F_LL, ROW_HG, ROW_DIST, ROW_H, ROW_ACC, ROW_XN, NROWS };
 
 static bloc_node_t *node(bloc_graph_t *g, bloc_list_t list, const char *k, size_t n, bloc_error_t *err)
 {
@@ -399,7 +399,8 @@ static int diff_sq(priv_t *pv, bloc_graph_t *g, bloc_list_t list, int a, int b, 
 }
 
 /* raw rows: F(x, y), f(x, y), ||grad h(x)||^2, ||y - y*||^2, h(x) = F(x, y*),
- * correct validation predictions of y. */
+ * correct validation predictions of y, ||x||^2 (the weights' size: how far
+ * a method has pushed the recurrence). */
 static int eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y, int scalars, bloc_error_t *err)
 {
     priv_t *pv = pb->data;
@@ -461,6 +462,10 @@ static int eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, in
     bloc_arg_int(nd, (int)pv->len);
     if ((st = diff_sq(pv, g, list, y, pv->ystar, pb->ny, ROW_DIST, err)))
         return st;
+    if (!(nd = node(g, list, "rnn_sq_vec", pv->len, err)))
+        return err->status;
+    bloc_arg_vec(nd, x); bloc_arg_int(nd, (int)pb->nx); bloc_arg_vec(nd, pv->terms); bloc_arg_int(nd, ROW_XN);
+    bloc_arg_int(nd, (int)pv->len);
     return bloc_graph_reduce_rows(g, list, pv->terms, NROWS, pv->len, scalars, 0, err);
 }
 
@@ -473,6 +478,7 @@ static void finish(const bloc_problem_t *pb, const double *raw, double *out)
     out[BLOC_SLOT_METRIC0 + 1] = raw[ROW_DIST];
     out[BLOC_SLOT_METRIC0 + 2] = raw[ROW_H];
     out[BLOC_SLOT_METRIC0 + 3] = raw[ROW_ACC] / (double)pv->d.n[BLOC_UL];
+    out[BLOC_SLOT_METRIC0 + 4] = sqrt(raw[ROW_XN]);
 }
 
 const bloc_problem_desc_t bloc_problem_rnn_unbounded = {
@@ -482,7 +488,7 @@ const bloc_problem_desc_t bloc_problem_rnn_unbounded = {
     .nparams = NPARAMS,
     .kernel_source = "problems/rnn_unbounded.cl",
     .metric_names = metrics,
-    .nmetrics = 4,
+    .nmetrics = 5,
     .nraw = NROWS,
     .init = init,
     .setup = setup,

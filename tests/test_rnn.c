@@ -398,7 +398,8 @@ static double ref_h(const rig_t *r, const double *x)
 }
 
 /* The eval list: F, f, ||grad h||^2 (against central differences of the
- * host h(x) = F(x, y*(x)) on every coordinate), ||y - y*||^2, h, val_acc. */
+ * host h(x) = F(x, y*(x)) on every coordinate), ||y - y*||^2, h, val_acc,
+ * ||x||. */
 Test(rnn, evaluation_vs_host)
 {
     rig_t r;
@@ -431,7 +432,10 @@ Test(rnn, evaluation_vs_host)
         x[i] = keep;
         hg += ((hp - hm) / (2 * hstep)) * ((hp - hm) / (2 * hstep));
     }
-    double hs[T * MAXH];
+    double hs[T * MAXH], xnorm = 0;
+    for (int i = 0; i < nx; i++)
+        xnorm += x[i] * x[i];
+    xnorm = sqrt(xnorm);
     int correct = 0;
     for (int i = 0; i < (int)r.d->n[BLOC_UL]; i++) {
         ref_forward(H, x, r.d->img[BLOC_UL] + (size_t)i * 784, hs);
@@ -455,6 +459,7 @@ Test(rnn, evaluation_vs_host)
         {"ll_dist_sq", out[BLOC_SLOT_METRIC0 + 1], dist, 1e-9},
         {"h", out[BLOC_SLOT_METRIC0 + 2], ref_h(&r, x), 1e-10},
         {"val_acc", out[BLOC_SLOT_METRIC0 + 3], (double)correct / (double)r.d->n[BLOC_UL], 0},
+        {"x_norm", out[BLOC_SLOT_METRIC0 + 4], xnorm, 1e-12},
     };
     for (size_t k = 0; k < sizeof c / sizeof *c; k++)
         cr_assert(fabs(c[k].dev - c[k].ref) <= c[k].tol * fmax(1, fabs(c[k].ref)), "%s: device %.17g, host %.17g",
