@@ -23,6 +23,7 @@ int bloc_problem_create(bloc_problem_t *pb, const bloc_problem_desc_t *desc, con
     pb->x_hi = HUGE_VAL;
     pb->y_lo = -HUGE_VAL;
     pb->y_hi = HUGE_VAL;
+    pb->sample[BLOC_UL] = pb->sample[BLOC_LL] = -1;
     int st = desc->init(pb, err);
     if (st)
         bloc_problem_destroy(pb);

@@ -62,6 +62,14 @@ typedef struct bloc_problem_desc {
      * the problem has none: host/hvp.h then differences the gradient oracle. */
     int (*hvp)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y,
                int v, int hx, int hy, bloc_error_t *err);
+    /* Optional cheaper forms for solvers that need only the y parts (the
+     * implicit family's LL steps and linear-system steps); NULL: the
+     * callers use grad / hvp (or its difference) with a scratch x part.
+     * gy <- grad_y of F (UL) or f (LL); hy <- H_yy v. */
+    int (*grad_y)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int gy,
+                  bloc_error_t *err);
+    int (*hvp_yy)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int v,
+                  int hy, bloc_error_t *err);
     /* Batched UL values along an LL trajectory: vals[offset + r] <- F(x, y_r)
      * for r < rows, where y_r is row first + r (rows of ny reals) of vector
      * traj. NULL when not offered (pessimistic truncation needs it). */
@@ -83,6 +91,16 @@ struct bloc_problem {
     double *x0, *y0;
     double x_lo, x_hi;      /* UL box (Proj_X); +-HUGE_VAL when unconstrained */
     double y_lo, y_hi;      /* LL box (Proj_Y), same on every coordinate; +-HUGE_VAL when none */
+    /* Minibatches (host/minibatch.h). A problem whose objectives are means
+     * over samples sets nsamples[BLOC_UL] (validation) and nsamples[BLOC_LL]
+     * (training) and batch (its `batch` parameter; 0 = full batch,
+     * deterministic). sample[level] is the vector of `batch` sample indices
+     * (as reals) the next oracle calls of that level average over, or -1 for
+     * the full mean: set by the stochastic solvers around their calls, -1
+     * everywhere else (the eval list always sees the full objectives). */
+    size_t batch;
+    size_t nsamples[2];
+    int sample[2];
     void *data;             /* problem-private */
 };
 

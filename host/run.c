@@ -29,16 +29,20 @@ static int log_point(bloc_session_t *s, const bloc_run_options_t *opt, long k, c
     return st;
 }
 
-/* Sums kernel time and span of one profiled iteration; releases events. */
+/* Sums kernel time and span of one profiled iteration; releases events
+ * (NULL for nodes skipped by their period). */
 static void collect(cl_event *ev, int n, double *busy, double *span)
 {
     cl_ulong first = 0, last = 0, total = 0;
+    int seen = 0;
     for (int i = 0; i < n; i++) {
+        if (!ev[i])
+            continue;
         cl_ulong a = 0, b = 0;
         clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_START, sizeof a, &a, NULL);
         clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_END, sizeof b, &b, NULL);
         total += b > a ? b - a : 0;
-        if (i == 0 || a < first)
+        if (!seen++ || a < first)
             first = a;
         if (b > last)
             last = b;
@@ -129,7 +133,8 @@ out:
     if (have_events) {
         clFinish(s->rt.queue);
         for (int i = 0; i < nn; i++)
-            clReleaseEvent(ev[i]);
+            if (ev[i])
+                clReleaseEvent(ev[i]);
     }
     if (st)
         res->wall_seconds = bloc_now_s() - t0;
