@@ -342,6 +342,13 @@ static const field_t compare_fields[] = {
      .spec = REAL_SPEC("tol_fp64", 1e-9, 0, HUGE_VAL, BLOC_PARAM_LO_OPEN)},
 };
 
+/* Divergence guard of the run loop: stop when |F| exceeds blowup times
+ * max(|F_0|, 1) at a log point (0 = off). NaN/Inf checks are always on. */
+static const field_t divergence_fields[] = {
+    {.name = "blowup", .kind = F_PARAM, .offset = CFG(divergence_blowup),
+     .spec = REAL_SPEC("blowup", 1e6, 0, HUGE_VAL, 0)},
+};
+
 static const field_t top_fields[] = {
     {.name = "problem", .kind = F_PROBLEM, .spec = {.flags = BLOC_PARAM_REQUIRED}},
     {.name = "solver", .kind = F_SOLVER, .spec = {.flags = BLOC_PARAM_REQUIRED}},
@@ -358,6 +365,10 @@ static const field_t top_fields[] = {
      .nsub = (int)(sizeof reduction_fields / sizeof reduction_fields[0])},
     {.name = "compare", .kind = F_SECTION, .sub = compare_fields,
      .nsub = (int)(sizeof compare_fields / sizeof compare_fields[0])},
+    {.name = "checkpoint_every", .kind = F_LONG, .offset = CFG(checkpoint_every),
+     .spec = INT_SPEC("checkpoint_every", 0, 0, HUGE_VAL, BLOC_PARAM_HI_OPEN)},
+    {.name = "divergence", .kind = F_SECTION, .sub = divergence_fields,
+     .nsub = (int)(sizeof divergence_fields / sizeof divergence_fields[0])},
 };
 #define NTOP ((int)(sizeof top_fields / sizeof top_fields[0]))
 
@@ -929,6 +940,23 @@ static int read_file(const char *path, unsigned char **data, size_t *len, bloc_e
     return BLOC_OK;
 }
 
+/* Parses len bytes of config text named path; data need not be
+ * NUL-terminated. */
+static int parse(bloc_config_t *cfg, const char *path, const unsigned char *data, size_t len, bloc_error_t *err)
+{
+    set_defaults(cfg, path);
+    size_t bom = len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF ? 3 : 0;
+    ctx_t cx = {.file = path, .src = data + bom, .srclen = len - bom, .err = err};
+    if (len > CONFIG_MAX_BYTES) {
+        yaml_mark_t start = {0, 0, 0};
+        return fail(&cx, start, "", "file too large for a config (over %zu bytes)", CONFIG_MAX_BYTES);
+    }
+    int st = check_events(&cx);
+    if (!st)
+        st = load_document(&cx, cfg);
+    return st;
+}
+
 int bloc_config_load(bloc_config_t *cfg, const char *path, bloc_error_t *err)
 {
     if (!cfg || !path)
@@ -943,18 +971,21 @@ int bloc_config_load(bloc_config_t *cfg, const char *path, bloc_error_t *err)
     int st = read_file(path, &data, &len, err);
     if (st)
         return st;
-    size_t bom = len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF ? 3 : 0;
-    ctx_t cx = {.file = path, .src = data + bom, .srclen = len - bom, .err = err};
-    if (len > CONFIG_MAX_BYTES) {
-        yaml_mark_t start = {0, 0, 0};
-        st = fail(&cx, start, "", "file too large for a config (over %zu bytes)", CONFIG_MAX_BYTES);
-    } else {
-        st = check_events(&cx);
-        if (!st)
-            st = load_document(&cx, cfg);
-    }
+    st = parse(cfg, path, data, len, err);
     free(data);
     return st;
+}
+
+int bloc_config_parse(bloc_config_t *cfg, const char *name, const unsigned char *data, size_t len,
+                      bloc_error_t *err)
+{
+    if (!cfg || !name || (!data && len))
+        return bloc_error_set(err, BLOC_ERR_INTERNAL, "bloc_config_parse: NULL argument");
+    if (err) {
+        err->status = BLOC_OK;
+        err->message[0] = '\0';
+    }
+    return parse(cfg, name, data ? data : (const unsigned char *)"", len, err);
 }
 
 /* ------------------------------------------------------------------------ */

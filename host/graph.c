@@ -69,7 +69,8 @@ int bloc_graph_vec(bloc_graph_t *g, const char *name, size_t n, const double *in
     cl_mem mem = clCreateBuffer(g->rt->ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, bytes, host, &rc);
     free(host);
     if (rc != CL_SUCCESS)
-        return bloc_cl_fail(err, "clCreateBuffer", rc), -1;
+        return bloc_error_set(err, BLOC_ERR_CL, "clCreateBuffer(%s, %zu bytes) failed: %s (%d)", name, bytes,
+                              bloc_cl_error_name(rc), rc), -1;
     bloc_vec_t *v = &g->vecs[g->nvecs];
     snprintf(v->name, sizeof v->name, "%s", name);
     v->n = n;
@@ -245,6 +246,17 @@ int bloc_graph_finalize(bloc_graph_t *g, bloc_error_t *err)
     return BLOC_OK;
 }
 
+/* Releases the first n events of a replay that failed part-way. */
+static void drop_events(bloc_graph_t *g, cl_event *events, int n)
+{
+    if (!events || n == 0)
+        return;
+    clFinish(g->rt->queue);
+    for (int i = 0; i < n; i++)
+        if (events[i]) /* NULL: a node skipped by its period */
+            clReleaseEvent(events[i]);
+}
+
 int bloc_graph_enqueue(bloc_graph_t *g, bloc_list_t list, long k, cl_event *events, bloc_error_t *err)
 {
     for (int i = 0; i < g->nnodes[list]; i++) {
@@ -263,15 +275,19 @@ int bloc_graph_enqueue(bloc_graph_t *g, bloc_list_t list, long k, cl_event *even
                 const bloc_sched_t *s = &g->scheds[nd->args[a].sched];
                 rc = set_real(g, nd->k, (cl_uint)a, s->fn(k, s->p));
             }
-            if (rc != CL_SUCCESS)
+            if (rc != CL_SUCCESS) {
+                drop_events(g, events, i);
                 return bloc_error_set(err, BLOC_ERR_CL, "clSetKernelArg(%s, arg %d) failed: %s (%d)", nd->kernel,
                                       a, bloc_cl_error_name(rc), rc);
+            }
         }
         cl_int rc = clEnqueueNDRangeKernel(g->rt->queue, nd->k, nd->dims, NULL, nd->global, nd->local, 0, NULL,
                                            events ? &events[i] : NULL);
-        if (rc != CL_SUCCESS)
+        if (rc != CL_SUCCESS) {
+            drop_events(g, events, i);
             return bloc_error_set(err, BLOC_ERR_CL, "clEnqueueNDRangeKernel(%s) failed: %s (%d)", nd->kernel,
                                   bloc_cl_error_name(rc), rc);
+        }
     }
     return BLOC_OK;
 }

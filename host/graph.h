@@ -134,7 +134,8 @@ int bloc_graph_finalize(bloc_graph_t *g, bloc_error_t *err);
 
 /* Enqueues one replay of a list for iteration k. If events is non-NULL it
  * receives one profiling event per node (caller releases); nodes skipped by
- * their period get NULL. */
+ * their period get NULL. On failure the events of the nodes already enqueued
+ * are released (after a clFinish). */
 int bloc_graph_enqueue(bloc_graph_t *g, bloc_list_t list, long k, cl_event *events,
                        bloc_error_t *err);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "checkpoint.h"
 #include "compare.h"
 #include "config.h"
 #include "graph_report.h"
@@ -25,6 +26,10 @@ static const char USAGE[] =
     "      --set key.path=value    override a config value (repeatable), e.g. --set solver.alpha=0.2\n"
     "      --out DIR               output directory (overrides config 'output')\n"
     "      --progress MODE         auto (default: bar on a terminal), lines, none\n"
+    "  run --resume DIR [CONFIG] [options]\n"
+    "                              continue the run whose checkpoint is DIR/checkpoint.bin (config key\n"
+    "                              checkpoint_every); without CONFIG, the config file, --set options and\n"
+    "                              device recorded in the checkpoint; refused if config or build differ\n"
     "  graph CONFIG [--device D] [--set k=v]\n"
     "                              print the iteration graph: vectors, kernel launches in order with their\n"
     "                              arguments, flops and bytes per node (from sizes)\n"
@@ -47,7 +52,8 @@ static const char USAGE[] =
     "\n"
     "environment: BLOC_CACHE_DIR (program cache directory, 'off' to disable),\n"
     "             BLOC_KERNEL_ROOT (load .cl sources from this source tree instead of the embedded copies)\n"
-    "exit codes: 0 ok, 1 runtime error, 2 usage or config error, 3 run diverged, 4 compare: runs differ\n";
+    "exit codes: 0 ok, 1 runtime error, 2 usage or config error (or a resume refused), 3 run diverged\n"
+    "            (NaN/Inf in F, f, x or y, or |F| blow-up), 4 compare: runs differ\n";
 
 static int fail(const bloc_error_t *err)
 {
@@ -132,7 +138,7 @@ static int cmd_list(void)
 /* Options of the commands that take a CONFIG. `allowed` lists the options
  * a command accepts (a string of option names separated by spaces). */
 typedef struct {
-    const char *path, *device, *out, *devices, *precisions;
+    const char *path, *device, *out, *devices, *precisions, *resume;
     bloc_progress_mode_t progress;
     const char *sets[64];
     int nsets;
@@ -166,6 +172,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, const char *allowe
                 o->devices = v;
             else if (!strcmp(a, "--precision"))
                 o->precisions = v;
+            else if (!strcmp(a, "--resume"))
+                o->resume = v;
             else if (!strcmp(a, "--set")) {
                 if (o->nsets == 64)
                     return usage_error("too many --set options (%s)", "max 64");
@@ -184,7 +192,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, const char *allowe
             return usage_error("unexpected argument '%s'", a);
         }
     }
-    if (!o->path) {
+    if (!o->path && !o->resume) {
         char msg[64];
         snprintf(msg, sizeof msg, "%s needs a CONFIG file", cmd);
         return usage_error("%s", msg);
@@ -206,14 +214,43 @@ static int load_config(const cli_opts_t *o, bloc_config_t *cfg)
     return 0;
 }
 
+/* `run --resume DIR` without CONFIG: the config path, device and --set
+ * options recorded in DIR's checkpoint, then the command line's --set
+ * options and --device. */
+static int resume_options(cli_opts_t *o, bloc_checkpoint_t *c)
+{
+    bloc_error_t err;
+    if (bloc_checkpoint_load(o->resume, c, &err))
+        return fail(&err);
+    if (c->nsets + o->nsets > 64)
+        return usage_error("too many --set options (%s)", "max 64");
+    for (int i = o->nsets - 1; i >= 0; i--)
+        o->sets[i + c->nsets] = o->sets[i];
+    for (int i = 0; i < c->nsets; i++)
+        o->sets[i] = c->sets[i];
+    o->nsets += c->nsets;
+    o->path = c->config_path;
+    if (!o->device)
+        o->device = c->device;
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     cli_opts_t o;
     bloc_config_t cfg;
-    int rc = parse_opts("run", argc, argv, "--device --set --out --progress", &o);
+    static bloc_checkpoint_t ck; /* holds the strings o points to */
+    int rc = parse_opts("run", argc, argv, "--device --set --out --progress --resume", &o);
+    if (!rc && o.resume && o.out)
+        return usage_error("--resume DIR continues in DIR: drop --out (%s)", o.out);
+    if (!rc && o.resume && !o.path) {
+        rc = resume_options(&o, &ck);
+        bloc_checkpoint_free(&ck);
+    }
     if (rc || (rc = load_config(&o, &cfg)))
         return rc;
-    bloc_run_options_t opt = {.progress = o.progress, .out_dir = o.out};
+    bloc_run_options_t opt = {.progress = o.progress, .out_dir = o.resume ? o.resume : o.out,
+                              .resume = o.resume != NULL, .sets = o.sets, .nsets = o.nsets};
     bloc_run_result_t res;
     bloc_error_t err;
     int st = bloc_run(&cfg, &opt, &res, &err);
@@ -229,6 +266,12 @@ static int cmd_run(int argc, char **argv)
     printf("  device memory: %zu bytes in graph vectors\n", res.device_bytes);
     printf("  start-up %.3f s (program %s, %.3f s); results in %s/\n", res.startup_seconds,
            res.program_from_cache ? "from cache" : "compiled", res.build_seconds, res.out_dir);
+    if (res.resumed_from >= 0 || res.last_checkpoint >= 0) {
+        char from[64] = "";
+        if (res.resumed_from >= 0)
+            snprintf(from, sizeof from, "resumed from iteration %ld; ", res.resumed_from);
+        printf("  %slast checkpoint at iteration %ld\n", from, res.last_checkpoint);
+    }
     if (st)
         return fail(&err);
     return 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAGIC "\x93NUMPY"
 #define MAGIC_LEN 6
@@ -436,4 +437,39 @@ void bloc_npy_free(bloc_npy_array_t *a)
 {
     free(a->data);
     a->data = NULL;
+}
+
+int bloc_npy_write(const char *path, const double *data, size_t n, bloc_error_t *err)
+{
+    /* header: magic, version 1.0, length, dict padded with spaces to a
+     * multiple of 64 bytes with the newline (numpy's alignment) */
+    char dict[128];
+    int dl = snprintf(dict, sizeof dict, "{'descr': '<f8', 'fortran_order': False, 'shape': (%zu,), }", n);
+    size_t total = MAGIC_LEN + 4 + (size_t)dl + 1;
+    size_t pad = (64 - total % 64) % 64;
+    size_t hlen = (size_t)dl + pad + 1;
+    unsigned char pre[MAGIC_LEN + 4];
+    memcpy(pre, MAGIC, MAGIC_LEN);
+    pre[MAGIC_LEN] = 1;
+    pre[MAGIC_LEN + 1] = 0;
+    pre[MAGIC_LEN + 2] = (unsigned char)(hlen & 0xff);
+    pre[MAGIC_LEN + 3] = (unsigned char)(hlen >> 8);
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return bloc_error_set(err, BLOC_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
+    int ok = fwrite(pre, 1, sizeof pre, f) == sizeof pre && fwrite(dict, 1, (size_t)dl, f) == (size_t)dl;
+    for (size_t i = 0; ok && i < pad; i++)
+        ok = fputc(' ', f) != EOF;
+    ok = ok && fputc('\n', f) != EOF && fwrite(data, sizeof *data, n, f) == n; /* x86/ARM hosts: little-endian */
+    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int e = errno;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        e = ok ? errno : e;
+        unlink(tmp);
+        return bloc_error_set(err, BLOC_ERR_IO, "%s: write failed: %s", path, strerror(e));
+    }
+    return BLOC_OK;
 }

@@ -39,4 +39,8 @@ int bloc_npy_read(const char *path, int ndim, const size_t *shape, bloc_npy_arra
 
 void bloc_npy_free(bloc_npy_array_t *a);
 
+/* Writes n doubles as a 1-D '<f8' .npy file (format 1.0), atomically:
+ * temporary file, fsync, rename. BLOC_ERR_IO on failure. */
+int bloc_npy_write(const char *path, const double *data, size_t n, bloc_error_t *err);
+
 #endif

@@ -55,6 +55,36 @@ int bloc_trajectory_row(FILE *f, long k, double wall, const double *v, int nmetr
     return BLOC_OK;
 }
 
+int bloc_trajectory_resume(FILE **f, const char *dir, long bytes, bloc_error_t *err)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/trajectory.csv", dir);
+    *f = fopen(path, "r+");
+    if (!*f)
+        return bloc_error_set(err, BLOC_ERR_IO, "%s: cannot reopen to resume: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(*f), &sb) != 0 || sb.st_size < bytes) {
+        fclose(*f);
+        *f = NULL;
+        return bloc_error_set(err, BLOC_ERR_DATA, "%s: shorter than the checkpoint says (%ld bytes): cannot resume",
+                              path, bytes);
+    }
+    if (ftruncate(fileno(*f), (off_t)bytes) != 0 || fseek(*f, 0, SEEK_END) != 0) {
+        int e = errno;
+        fclose(*f);
+        *f = NULL;
+        return bloc_error_set(err, BLOC_ERR_IO, "%s: cannot cut back to %ld bytes: %s", path, bytes, strerror(e));
+    }
+    return BLOC_OK;
+}
+
+int bloc_trajectory_sync(FILE *f, bloc_error_t *err)
+{
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+        return bloc_error_set(err, BLOC_ERR_IO, "trajectory.csv: sync failed: %s", strerror(errno));
+    return BLOC_OK;
+}
+
 void bloc_json_string(FILE *f, const char *s)
 {
     fputc('"', f);
@@ -76,6 +106,14 @@ static void json_number(FILE *f, double v)
 {
     if (isfinite(v))
         fprintf(f, "%.17g", v);
+    else
+        fputs("null", f);
+}
+
+static void json_long_or_null(FILE *f, long v)
+{
+    if (v >= 0)
+        fprintf(f, "%ld", v);
     else
         fputs("null", f);
 }
@@ -144,6 +182,22 @@ int bloc_summary_write(const char *dir, const bloc_config_t *cfg, const bloc_run
             res->startup_seconds, res->wall_seconds, res->wall_per_iter, res->device_per_iter, res->span_per_iter,
             res->launches_per_iter, profiled);
     fprintf(f, "  \"device_bytes\": %zu,\n", res->device_bytes);
+    fprintf(f, "  \"checkpoint\": {\"every\": %ld, \"last_iteration\": ", cfg->checkpoint_every);
+    json_long_or_null(f, res->last_checkpoint);
+    fprintf(f, ", \"resumed_from\": ");
+    json_long_or_null(f, res->resumed_from);
+    fprintf(f, "},\n");
+    if (!strcmp(status, "diverged") && res->divergence.reason) {
+        fprintf(f, "  \"divergence\": {\"iteration\": %ld, \"reason\": ", res->divergence.iteration);
+        bloc_json_string(f, res->divergence.reason);
+        fprintf(f, ", \"variable\": ");
+        bloc_json_string(f, res->divergence.variable);
+        fprintf(f, ", \"last_good_iteration\": ");
+        json_long_or_null(f, res->divergence.last_good_iteration);
+        fprintf(f, ", \"blowup\": ");
+        json_number(f, cfg->divergence_blowup);
+        fprintf(f, "},\n");
+    }
     fprintf(f, "  \"final\": {\"iteration\": %ld, \"F\": ", res->iterations);
     json_number(f, res->values[BLOC_SLOT_F]);
     fprintf(f, ", \"f\": ");

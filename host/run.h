@@ -1,6 +1,8 @@
 /* The run loop: builds runtime, problem and graph from a config, replays
- * the step list, evaluates at log points (the only read-backs), shows
- * progress, and writes DIR/trajectory.csv and DIR/summary.json. */
+ * the step list, evaluates at log points (the only read-backs: F, f,
+ * metrics, x and y), checks them with the divergence guard (guard.h),
+ * shows progress, writes DIR/trajectory.csv and DIR/summary.json, and every
+ * checkpoint_every iterations DIR/checkpoint.bin (checkpoint.h). */
 #ifndef BLOC_RUN_H
 #define BLOC_RUN_H
 
@@ -24,7 +26,23 @@ typedef struct {
     const char *out_dir;     /* NULL: cfg->output */
     bloc_log_fn on_log;      /* NULL: none */
     void *user;
+    /* Continue from DIR/checkpoint.bin (DIR = out_dir, or cfg->output):
+     * refused unless the checkpoint's config and build hashes match this
+     * run's; trajectory.csv is cut back to the checkpoint's rows. */
+    int resume;
+    /* --set overrides of the run, recorded in checkpoints so that
+     * `bloc run --resume DIR` can rebuild the config. */
+    const char *const *sets;
+    int nsets;
 } bloc_run_options_t;
+
+/* Why a run stopped with BLOC_ERR_DIVERGED (guard.h). */
+typedef struct {
+    long iteration;              /* the failing log point */
+    long last_good_iteration;    /* -1: none */
+    const char *reason;          /* "non-finite" | "blow-up" */
+    char variable[64];           /* "F", "f", "x[3]", "y[0]" */
+} bloc_divergence_t;
 
 typedef struct {
     long iterations;
@@ -40,6 +58,9 @@ typedef struct {
     int program_from_cache;
     int launches_per_iter;
     size_t device_bytes;          /* device memory of the graph's vectors (bloc_graph_device_bytes) */
+    long resumed_from;            /* iteration of the checkpoint the run resumed from, -1: none */
+    long last_checkpoint;         /* iteration of the last checkpoint written, -1: none */
+    bloc_divergence_t divergence; /* when the status is BLOC_ERR_DIVERGED */
     char out_dir[1024];
 } bloc_run_result_t;
 

@@ -209,8 +209,11 @@ static cl_program from_cache(bloc_runtime_t *rt, const char *key)
     const unsigned char *bins[1] = {bin};
     cl_program prog = clCreateProgramWithBinary(rt->ctx, 1, &rt->dev.device, &len, bins, &status, &rc);
     free(bin);
-    if (rc != CL_SUCCESS || status != CL_SUCCESS)
+    if (rc != CL_SUCCESS || status != CL_SUCCESS) {
+        if (rc == CL_SUCCESS) /* created, but the binary was refused */
+            clReleaseProgram(prog);
         return NULL;
+    }
     if (clBuildProgram(prog, 1, &rt->dev.device, rt->build_options, NULL, NULL) != CL_SUCCESS) {
         clReleaseProgram(prog);
         return NULL;

@@ -7,6 +7,8 @@
 #define CL_TARGET_OPENCL_VERSION 120
 #include <CL/cl.h>
 
+#include "cltrack.h" /* debug builds: counted and fault-injected OpenCL calls */
+
 #include "config.h"
 #include "error.h"
 

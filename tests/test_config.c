@@ -33,7 +33,8 @@
     X(anchor, ":3:9: anchors and aliases are not supported")                                          \
     X(tag, ":5:13: tags are not supported")                                                           \
     X(unknown_key, ":5:1: unknown key 'iteratons' (valid keys: problem, solver, device, precision, "   \
-                   "iterations, log_every, seed, output, reduction, compare)")                                 \
+                   "iterations, log_every, seed, output, reduction, compare, checkpoint_every, "      \
+                   "divergence)")                                                               \
     X(unknown_solver_key, ":5:3: solver: unknown key 'alhpa' (valid keys for solver 'meha': name, "    \
                           "{MEHA_KEYS})")                                                             \
     X(unknown_problem_key, ":3:3: problem: unknown key 'm' (valid keys for problem "                   \
@@ -201,7 +202,7 @@ Test(config_message, unknown_key_full)
     load_bad(BAD_DIR "unknown_key.yaml", &err);
     cr_assert_str_eq(err.message, BAD_DIR "unknown_key.yaml:5:1: unknown key 'iteratons' (valid keys: problem, "
                                           "solver, device, precision, iterations, log_every, seed, output, "
-                                          "reduction, compare)\n"
+                                          "reduction, compare, checkpoint_every, divergence)\n"
                                           "    iteratons: 10\n"
                                           "    ^");
 }
@@ -411,7 +412,7 @@ Test(config_set, errors)
     load_good("minimal", &cfg);
     set_fails(&cfg, "foo=1",
               "--set foo=1: unknown key 'foo' (valid keys: problem, solver, device, precision, iterations, "
-              "log_every, seed, output, reduction, compare)");
+              "log_every, seed, output, reduction, compare, checkpoint_every, divergence)");
     set_fails(&cfg, "solver.alhpa=1",
               "--set solver.alhpa=1: unknown key 'alhpa' (valid keys for solver 'meha': name, {MEHA_KEYS})");
     set_fails(&cfg, "solver.alpha.x=1",

@@ -177,7 +177,9 @@ Test(meha, variant_code_reproduces_published_stall)
 }
 
 /* A run that blows up stops with BLOC_ERR_DIVERGED, names the iteration and
- * the last finite values, and keeps its files (summary status "diverged"). */
+ * the last finite values, and keeps its files (summary status "diverged").
+ * The blow-up guard is off here (divergence.blowup=0: it would stop the run
+ * at iteration 100, see test_guard.c), so F reaches NaN. */
 Test(meha, divergence_is_reported)
 {
     char path[1024], d[1024], p[1100];
@@ -186,8 +188,9 @@ Test(meha, divergence_is_reported)
     bloc_run_result_t r;
     snprintf(path, sizeof path, "%s/../configs/meha_toy_nonconvex_1d.yaml", BLOC_TEST_DIR);
     cr_assert_eq(bloc_config_load(&cfg, path, &err), BLOC_OK, "%s", err.message);
-    const char *sets[] = {"solver.variant=code", "solver.c0=2", "iterations=300", "log_every=100"};
-    for (int i = 0; i < 4; i++)
+    const char *sets[] = {"solver.variant=code", "solver.c0=2", "iterations=300", "log_every=100",
+                          "divergence.blowup=0"};
+    for (int i = 0; i < 5; i++)
         cr_assert_eq(bloc_config_set(&cfg, sets[i], &err), BLOC_OK, "%s", err.message);
     bloc_test_tmpdir("diverge", d, sizeof d);
     bloc_run_options_t opt = {.progress = BLOC_PROGRESS_NONE, .out_dir = d};
