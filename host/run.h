@@ -38,7 +38,7 @@ typedef struct {
     double startup_seconds;       /* runtime create + program build + graph setup */
     double build_seconds;
     int program_from_cache;
-    int launches_per_iter;
+    int launches_per_iter;        /* mean over iterations (periodic nodes count 1 / period) */
     size_t device_bytes;          /* device memory of the graph's vectors (bloc_graph_device_bytes) */
     char out_dir[1024];
 } bloc_run_result_t;
