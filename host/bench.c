@@ -228,7 +228,7 @@ static int bench_one(const bloc_bench_options_t *o, const entry_t *e, const bloc
     bloc_graph_cost(&s.g, BLOC_LIST_STEP, &flops, &bytes);
     double peak = p == BLOC_FP64 ? pk.flops_dp : pk.flops_sp;
     double bw = bloc_peaks_bandwidth(&pk, (double)bloc_graph_device_bytes(&s.g));
-    double roof = bound(flops, bytes, bw, &pk, p), launch_bound = s.g.nnodes[BLOC_LIST_STEP] * pk.launch_s;
+    double roof = bound(flops, bytes, bw, &pk, p), launch_bound = bloc_graph_mean_launches(&s.g, BLOC_LIST_STEP) * pk.launch_s;
     for (int j = 0; j < s.g.nnodes[BLOC_LIST_STEP]; j++) {
         const bloc_node_t *nd = &s.g.nodes[BLOC_LIST_STEP][j];
         double tj = t.node_time[j], bj = bound(nd->flops, nd->bytes, bw, &pk, p);

@@ -194,6 +194,15 @@ int bloc_graph_reduce_rows(bloc_graph_t *g, bloc_list_t list, int terms, int row
     return BLOC_OK;
 }
 
+double bloc_graph_mean_launches(const bloc_graph_t *g, bloc_list_t list)
+{
+    double n = 0;
+    for (int i = 0; i < g->nnodes[list]; i++)
+        if (g->nodes[list][i].period != BLOC_PERIOD_ONCE)
+            n += 1.0 / (double)g->nodes[list][i].period;
+    return n;
+}
+
 size_t bloc_graph_device_bytes(const bloc_graph_t *g)
 {
     size_t bytes = 0;

@@ -125,6 +125,10 @@ void bloc_node_cost(bloc_node_t *nd, double flops, double bytes);
 int bloc_graph_reduce_rows(bloc_graph_t *g, bloc_list_t list, int terms, int rows, size_t n,
                            int scalars, int offset, bloc_error_t *err);
 
+/* Mean launches per replay of a list over iterations k >= 1: every node
+ * counts 1 / period, nodes of iteration 0 only count nothing. */
+double bloc_graph_mean_launches(const bloc_graph_t *g, bloc_list_t list);
+
 /* Bytes of device memory held by the graph's vectors (their sizes as
  * allocated, in the working precision). */
 size_t bloc_graph_device_bytes(const bloc_graph_t *g);

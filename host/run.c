@@ -307,7 +307,7 @@ int bloc_run(const bloc_config_t *cfg, const bloc_run_options_t *opt, bloc_run_r
         res->startup_seconds = bloc_now_s() - t0;
         res->build_seconds = s.rt.build_seconds;
         res->program_from_cache = s.rt.program_from_cache;
-        res->launches_per_iter = s.g.nnodes[BLOC_LIST_STEP];
+        res->launches_per_iter = (int)lround(bloc_graph_mean_launches(&s.g, BLOC_LIST_STEP));
         res->device_bytes = bloc_graph_device_bytes(&s.g);
         st = loop(&r, &start, &profiled, err);
         bloc_error_t werr;

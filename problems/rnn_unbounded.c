@@ -214,7 +214,7 @@ static int forward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, const 
 {
     const priv_t *pv = pb->data;
     double H = pv->d.H, nb = r->nb, rs = (double)g->rt->real_size;
-    bloc_node_t *nd = bloc_graph_add(g, list, "rnn_input", (size_t)r->nb * BLOC_RNN_T * (size_t)pv->d.H, err);
+    bloc_node_t *nd = bloc_graph_add(g, list, "rnn_input", (size_t)r->nb * BLOC_RNN_T * (size_t)pv->d.H / 4, err);
     if (!nd)
         return err->status;
     bloc_arg_vec(nd, x); bloc_arg_vec(nd, pv->img[r->level]); bloc_arg_vec(nd, r->idx); bloc_arg_int(nd, r->use_idx);
@@ -272,14 +272,14 @@ static int backprop(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, const
     bloc_arg_int(nd, (int)H); bloc_arg_vec(nd, pv->deltas);
     double nb = r->nb, rs = (double)g->rt->real_size;
     bloc_node_cost(nd, 2.0 * BLOC_RNN_T * H * ((double)H + 2) * nb, 3.0 * BLOC_RNN_T * H * nb * rs);
-    size_t gl[2] = {H * 28 / 4, 1}, lo[2] = {8, 1};
-    gl[0] = (gl[0] + 7) / 8 * 8;
+    size_t gl[2] = {H / 4 * 7, 1}, lo[2] = {4, 1};
+    gl[0] = (gl[0] + 3) / 4 * 4;
     if (!(nd = bloc_graph_add2d(g, list, "rnn_grad_in", gl, lo, err)))
         return err->status;
     bloc_arg_vec(nd, pv->img[r->level]); bloc_arg_vec(nd, r->idx); bloc_arg_int(nd, r->use_idx);
     bloc_arg_int(nd, r->nb); bloc_arg_int(nd, (int)H); bloc_arg_vec(nd, pv->deltas); bloc_arg_vec(nd, gx);
     bloc_node_cost(nd, 2.0 * BLOC_RNN_T * 28 * H * nb, (BLOC_RNN_T * H * nb + (double)BLOC_RNN_PIX * nb) * rs);
-    gl[0] = (H * H / 4 + 7) / 8 * 8;
+    gl[0] = ((H / 4) * (H / 4) + 3) / 4 * 4;
     if (!(nd = bloc_graph_add2d(g, list, "rnn_grad_rec", gl, lo, err)))
         return err->status;
     bloc_arg_int(nd, r->nb); bloc_arg_int(nd, (int)H); bloc_arg_vec(nd, pv->hs[r->level]);

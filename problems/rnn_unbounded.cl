@@ -21,7 +21,8 @@ static int rnn_sample(__global const real *idx, int use_idx, int b)
 }
 
 /* Forward pass in two kernels. rnn_input: the pre-activations' input part
- * hs[b, t, j] = b_j + sum_p W_in[j, p] u_t[p] for every (b, t, j) item;
+ * hs[b, t, j] = b_j + sum_p W_in[j, p] u_t[p], one item per (b, t) and tile
+ * of RNN_TILE units;
  * rnn_recur: one work item per sample row b adds sum_k W_h[j, k] h_{t-1}[k]
  * (t >= 2) and applies tanh, in place, step by step. Outputs in tiles of
  * RNN_TILE with one accumulator each (H is a multiple of RNN_TILE). */
@@ -30,16 +31,26 @@ static int rnn_sample(__global const real *idx, int use_idx, int b)
 __kernel void rnn_input(__global const real *x, __global const real *img, __global const real *idx, int use_idx,
                         int nb, int H, __global real *hs)
 {
-    int i = get_global_id(0);
-    if (i >= nb * RNN_T * H)
+    int i = get_global_id(0), per = H / RNN_TILE;
+    if (i >= nb * RNN_T * per)
         return;
-    int j = i % H, bt = i / H, t = bt % RNN_T, b = bt / RNN_T;
+    int j = (i % per) * RNN_TILE, bt = i / per, t = bt % RNN_T, b = bt / RNN_T;
     __global const real *u = img + (size_t)rnn_sample(idx, use_idx, b) * RNN_PIX + t * RNN_P;
-    __global const real *win = x + (size_t)j * RNN_P;
-    real a = x[(size_t)RNN_P * H + (size_t)H * H + j];
-    for (int p = 0; p < RNN_P; p++)
-        a += win[p] * u[p];
-    hs[i] = a;
+    __global const real *w = x + (size_t)j * RNN_P;
+    __global const real *bias = x + (size_t)RNN_P * H + (size_t)H * H + j;
+    real a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+    for (int p = 0; p < RNN_P; p++) {
+        real up = u[p];
+        a0 += w[p] * up;
+        a1 += w[RNN_P + p] * up;
+        a2 += w[2 * RNN_P + p] * up;
+        a3 += w[3 * RNN_P + p] * up;
+    }
+    __global real *out = hs + (size_t)bt * H + j;
+    out[0] = a0;
+    out[1] = a1;
+    out[2] = a2;
+    out[3] = a3;
 }
 
 __kernel void rnn_recur(__global const real *x, int nb, int H, __global real *hs)
@@ -165,62 +176,56 @@ __kernel void rnn_backward(__global const real *x, __global const real *hs, __gl
     }
 }
 
-/* Weight gradient from the stored deltas, summed over batch rows b then
- * time t in order, RNN_TILE consecutive entries per work item:
- *   rnn_grad_in:   dW_in[j, p] = sum delta_t[j] u_t[p]            (items H * 28 / RNN_TILE)
- *   rnn_grad_rec:  dW_h[j, k] = sum_{t >= 2} delta_t[j] h_{t-1}[k] (items H * H / RNN_TILE)
+/* Weight gradient from the stored deltas, every entry summed over batch
+ * rows b then time t in order; the matrix kernels compute a block of
+ * RNN_TILE x RNN_TILE entries per work item (one accumulator each):
+ *   rnn_grad_in:   dW_in[j, p] = sum delta_t[j] u_t[p]            (items H/4 * 28/4)
+ *   rnn_grad_rec:  dW_h[j, k] = sum_{t >= 2} delta_t[j] h_{t-1}[k] (items H/4 * H/4)
  *   rnn_grad_bias: db[j] = sum delta_t[j]                          (items H) */
 __kernel void rnn_grad_in(__global const real *img, __global const real *idx, int use_idx, int nb, int H,
                           __global const real *deltas, __global real *gx)
 {
     int w = get_global_id(0), per = RNN_P / RNN_TILE;
-    if (w >= H * per)
+    if (w >= (H / RNN_TILE) * per)
         return;
-    int j = w / per, p = (w % per) * RNN_TILE;
-    real s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int j = (w / per) * RNN_TILE, p = (w % per) * RNN_TILE;
+    real s[RNN_TILE][RNN_TILE] = {{0}};
     for (int b = 0; b < nb; b++) {
         __global const real *u = img + (size_t)rnn_sample(idx, use_idx, b) * RNN_PIX + p;
         __global const real *d = deltas + (size_t)b * RNN_T * H + j;
         for (int t = 0; t < RNN_T; t++) {
-            real dt = d[(size_t)t * H];
-            __global const real *ut = u + t * RNN_P;
-            s0 += dt * ut[0];
-            s1 += dt * ut[1];
-            s2 += dt * ut[2];
-            s3 += dt * ut[3];
+            __global const real *dt = d + (size_t)t * H, *ut = u + t * RNN_P;
+            for (int r = 0; r < RNN_TILE; r++)
+                for (int c = 0; c < RNN_TILE; c++)
+                    s[r][c] += dt[r] * ut[c];
         }
     }
-    __global real *g = gx + (size_t)j * RNN_P + p;
-    g[0] = s0;
-    g[1] = s1;
-    g[2] = s2;
-    g[3] = s3;
+    for (int r = 0; r < RNN_TILE; r++)
+        for (int c = 0; c < RNN_TILE; c++)
+            gx[(size_t)(j + r) * RNN_P + p + c] = s[r][c];
 }
 
 __kernel void rnn_grad_rec(int nb, int H, __global const real *hs, __global const real *deltas, __global real *gx)
 {
     int w = get_global_id(0), per = H / RNN_TILE;
-    if (w >= H * per)
+    if (w >= per * per)
         return;
-    int j = w / per, k = (w % per) * RNN_TILE;
-    real s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int j = (w / per) * RNN_TILE, k = (w % per) * RNN_TILE;
+    real s[RNN_TILE][RNN_TILE] = {{0}};
     for (int b = 0; b < nb; b++) {
         __global const real *d = deltas + (size_t)b * RNN_T * H + j;
         __global const real *h = hs + (size_t)b * RNN_T * H + k;
         for (int t = 1; t < RNN_T; t++) {
-            real dt = d[(size_t)t * H];
-            __global const real *hp = h + (size_t)(t - 1) * H;
-            s0 += dt * hp[0];
-            s1 += dt * hp[1];
-            s2 += dt * hp[2];
-            s3 += dt * hp[3];
+            __global const real *dt = d + (size_t)t * H, *hp = h + (size_t)(t - 1) * H;
+            for (int r = 0; r < RNN_TILE; r++)
+                for (int c = 0; c < RNN_TILE; c++)
+                    s[r][c] += dt[r] * hp[c];
         }
     }
-    __global real *g = gx + (size_t)RNN_P * H + (size_t)j * H + k;
-    g[0] = s0;
-    g[1] = s1;
-    g[2] = s2;
-    g[3] = s3;
+    __global real *g = gx + (size_t)RNN_P * H;
+    for (int r = 0; r < RNN_TILE; r++)
+        for (int c = 0; c < RNN_TILE; c++)
+            g[(size_t)(j + r) * H + k + c] = s[r][c];
 }
 
 __kernel void rnn_grad_bias(int nb, int H, __global const real *deltas, __global real *gx)
