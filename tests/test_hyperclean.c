@@ -571,6 +571,20 @@ Test(hyperclean_problem, meha_cleans_a_subset)
     cr_assert_gt(m[5], nv[5] + 0.15, "refit test accuracy %g, naive %g", m[5], nv[5]);
 }
 
+/* Two runs of a config give the same bits (fixed summation orders). */
+Test(hyperclean_problem, same_bits_run_to_run)
+{
+    if (!have_data())
+        cr_skip_test("Fashion-MNIST not installed");
+    const char *sets[] = {"problem.n_train=500", "problem.n_val=500", "problem.n_test=500", "problem.refit_steps=20",
+                          "iterations=30", "log_every=30"};
+    bloc_run_result_t a, b;
+    run_config(sets, 6, &a);
+    run_config(sets, 6, &b);
+    cr_assert_eq(memcmp(a.values, b.values, (2 + 6) * sizeof *a.values), 0, "F %.17g vs %.17g", a.values[0],
+                 b.values[0]);
+}
+
 Test(hyperclean_problem, errors)
 {
     char args[2048], out[8192], first[1024];
