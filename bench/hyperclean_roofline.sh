@@ -10,8 +10,10 @@
 #   bench/hyperclean_roofline.sh [BUILD_DIR] [ROUNDS]        ITERS=30 iterations per timing
 # Setup (Debian 12): apt-get install python3-torch libopenblas0-pthread
 # (the peer needs OpenBLAS: with the reference BLAS PyTorch is ~10x slower).
-# PyTorch runs with torch.set_num_threads(2), OpenBLAS with its default
-# thread count (the number of cores); bloc's PoCL device uses every core.
+# PyTorch runs with torch.set_num_threads(2) (and, as a check, 1), OpenBLAS
+# with its default thread count (the number of cores); bloc's PoCL device
+# uses every core. On a loaded machine two-thread runtimes lose whole time
+# slices when one of their threads is preempted: print the load average.
 set -euo pipefail
 build=${1:-build}
 rounds=${2:-3}
@@ -39,11 +41,12 @@ for r in $(seq 1 "$rounds"); do
   [ "$r" = 1 ] && [ ${#fresh[@]} -gt 0 ] && clb+=("${fresh[@]}")
   "$build/bloc_bench_hyperclean" --iters "$iters" "${clb[@]}" | tee "$out/bloc-$r.txt" | tail -1 >> "$out/bloc.jsonl"
   [ "$r" = 1 ] && sed '$d' "$out/bloc-1.txt"
-  for mode in manual autograd; do
-    "$py" bench/peers/hyperclean_meha_torch.py --iters "$iters" --threads 2 --mode "$mode" | tee "$out/torch-$mode-$r.txt" \
-      | tail -1 >> "$out/torch.jsonl"
+  for run in "manual 2" "autograd 2" "manual 1"; do
+    set -- $run
+    "$py" bench/peers/hyperclean_meha_torch.py --iters "$iters" --threads "$2" --mode "$1" \
+      | tee "$out/torch-$1-$2-$r.txt" | tail -1 >> "$out/torch.jsonl"
   done
-  [ "$r" = 1 ] && grep -v '^{' "$out/torch-manual-1.txt" | sed -n '1,4p'
+  [ "$r" = 1 ] && grep -v '^{' "$out/torch-manual-2-1.txt" | sed -n '1,4p'
 done
 "$py" - "$out" <<'PY'
 import json, statistics, sys
@@ -54,13 +57,17 @@ med = lambda v: statistics.median(v)
 bound = med([x["bound_ms"] for x in b])
 wall = med([x["wall_ms"] for x in b]); dev = med([x["device_median_ms"] for x in b])
 best_wall = min(x["wall_ms"] for x in b)
-man = [x["ms_per_iter"] for x in t if x["mode"] == "manual"]
-auto = [x["ms_per_iter"] for x in t if x["mode"] == "autograd"]
+man = [x["ms_per_iter"] for x in t if x["mode"] == "manual" and x["threads"] == 2]
+auto = [x["ms_per_iter"] for x in t if x["mode"] == "autograd" and x["threads"] == 2]
+man1 = [x["ms_per_iter"] for x in t if x["mode"] == "manual" and x["threads"] == 1]
 print(f"\n{len(b)} rounds of {b[0]['iters']} iterations; medians over rounds (best in brackets)")
 print(f"roofline bound    {bound:8.2f} ms  ({b[0]['mflop']:.0f} MFLOP, {b[0]['mbytes']:.0f} MB per iteration; "
       f"peaks {b[0]['fma_gflops']:.0f} GFLOP/s, {b[0]['bw_gbs']:.1f} GB/s)")
 print(f"bloc wall         {wall:8.2f} ms  [{best_wall:.2f}]  = {wall / bound:.2f}x the bound [{best_wall / bound:.2f}x]")
 print(f"bloc device       {dev:8.2f} ms  = {dev / bound:.2f}x the bound (sum of kernel times)")
-print(f"PyTorch manual    {med(man):8.2f} ms  [{min(man):.2f}]  = {med(man) / wall:.2f}x bloc's wall time")
-print(f"PyTorch autograd  {med(auto):8.2f} ms  [{min(auto):.2f}]  = {med(auto) / wall:.2f}x bloc's wall time")
+print(f"PyTorch manual, threads 2    {med(man):8.2f} ms  [{min(man):.2f}]  = {med(man) / wall:.2f}x bloc's wall time")
+print(f"PyTorch autograd, threads 2  {med(auto):8.2f} ms  [{min(auto):.2f}]  = {med(auto) / wall:.2f}x bloc's wall time")
+print(f"PyTorch manual, torch threads 1 (OpenBLAS still 2)  {med(man1):8.2f} ms  [{min(man1):.2f}]  = "
+      f"{med(man1) / wall:.2f}x bloc's wall time")
+print(f"load average at the end: {open('/proc/loadavg').read().split()[:3]}")
 PY

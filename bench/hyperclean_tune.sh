@@ -17,11 +17,11 @@ tsv="$out/tune.tsv"
 
 grid() { # method -> lines of --set arguments
   case $1 in
-    meha) for a in 300 1000 3000; do for b in 0.02 0.05; do
+    meha) for a in 300 1000 3000 10000; do for b in 0.02 0.05; do
             echo "solver.alpha=$a solver.beta=$b solver.eta=$b"; done; done ;;
     f2sa) for a in 300 1000 3000; do for dl in 0.01 0.1; do
             echo "solver.alpha=$a solver.delta=$dl"; done; done ;;
-    bome) for s in 20000 200000 2000000; do for xi in 0.02 0.05; do
+    bome) for s in 20000 200000 2000000 20000000; do for xi in 0.02 0.05; do
             echo "solver.x_scale=$s solver.xi=$xi"; done; done ;;
     vpbgd) for s in 20000 200000 2000000; do for r in 1 10; do
             echo "solver.x_scale=$s solver.rho0=$r"; done; done ;;
