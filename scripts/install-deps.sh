@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Installs bloc's build, run and test dependencies from Debian packages.
 # Does nothing when they are all present; otherwise needs root (or sudo).
+# --reliability adds the tools of the reliability checks (.ci/run):
+# clang-14 with libFuzzer and the sanitizer runtimes, and valgrind.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config
       ocl-icd-opencl-dev opencl-c-headers clinfo pocl-opencl-icd
       libclblast-dev libyaml-dev libcriterion-dev zlib1g-dev
       dataset-fashion-mnist oclgrind gnuplot-nox)
+if [ "${1:-}" = "--reliability" ]; then
+  pkgs+=(clang-14 libclang-rt-14-dev valgrind)
+elif [ $# -gt 0 ]; then
+  echo "usage: $0 [--reliability]" >&2
+  exit 2
+fi
 # Oclgrind (an OpenCL simulator: a second implementation for bloc compare
 # and memory checks) ships its ICD file unregistered.
 register_oclgrind() {

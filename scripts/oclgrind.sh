@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Kernel memory safety: bloc's kernel test suites run on the Oclgrind
+# simulator (BLOC_TEST_DEVICE=oclgrind) with its checks on: out-of-bounds
+# global/local/private accesses (always on), data races between work items
+# (OCLGRIND_DATA_RACES), use of uninitialized values (OCLGRIND_UNINITIALIZED)
+# and OpenCL API misuse (OCLGRIND_CHECK_API). Oclgrind reports on stderr and
+# lets the kernel go on, so the suites may pass while it reports: every
+# report counts as a failure here.
+#
+# What runs: (1) the suites and tests that check kernels against host
+# references on small inputs (whole solver runs of hundreds of iterations
+# are left out: the simulator runs them about 1000x slower); (2) every
+# shipped config for 2 iterations with a log point after each, which
+# launches every kernel of its step and eval lists with the config's real
+# sizes. Uses an existing build (build/ or $BLOC_BUILD). Prints one line per
+# suite, one for the configs and a summary line; exit status 1 on any
+# report or failure.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BLOC_BUILD:-$root/build}
+work=$build/oclgrind
+rm -rf "$work"
+mkdir -p "$work"
+if ! "$build/bloc" devices 2>/dev/null | grep -q "Oclgrind"; then
+  echo "oclgrind: no Oclgrind platform (scripts/install-deps.sh registers it): FAILED"
+  exit 1
+fi
+export BLOC_TEST_DEVICE=oclgrind BLOC_CACHE_DIR=off
+export OCLGRIND_CHECK_API=1 OCLGRIND_DATA_RACES=1 OCLGRIND_UNINITIALIZED=1
+
+# suite | Criterion filter
+selection=(
+  "test_kernels|*"
+  "test_hvp|*"
+  "test_unrolled|@(hypergradient|checkpoint|kernels)/*"
+  "test_quadratic|@(linalg/*|quadratic/gradients_vs_host_double|quadratic/values_and_metrics_vs_host_double)"
+)
+pattern='Invalid (read|write)|data race|Uninitialized value|divergence|runtime error detected|Oclgrind - '
+failed=0
+total_tests=0
+total_reports=0
+start=$(date +%s)
+for entry in "${selection[@]}"; do
+  suite=${entry%%|*}
+  filter=${entry#*|}
+  log=$work/$suite.log
+  t0=$(date +%s)
+  "$build/tests/$suite" --jobs 1 --filter "$filter" >"$log" 2>&1
+  rc=$?
+  tested=$(sed -n 's/.*Tested: \([0-9]*\) | Passing: \([0-9]*\).*/\1 \2/p' "$log" | tail -1)
+  reports=$(grep -cE "$pattern" "$log")
+  total_tests=$((total_tests + ${tested%% *}))
+  total_reports=$((total_reports + reports))
+  verdict=ok
+  if [ "$rc" -ne 0 ] || [ "$reports" -ne 0 ]; then
+    verdict=FAILED
+    failed=1
+    grep -E -A6 "$pattern" "$log" | head -40
+    grep -E "FAIL|CRASH" "$log" | head -10
+  fi
+  printf 'oclgrind %-15s %3s tests (%s passing), %d Oclgrind reports, %d s: %s\n' "$suite" "${tested%% *}" \
+    "${tested##* }" "$reports" "$(( $(date +%s) - t0 ))" "$verdict"
+done
+t0=$(date +%s)
+nconfigs=0
+config_reports=0
+config_failed=0
+for cfg in "$root"/configs/*.yaml; do
+  name=$(basename "$cfg" .yaml)
+  log=$work/config-$name.log
+  "$build/bloc" run "$cfg" --device oclgrind --set iterations=2 --set log_every=1 --progress none \
+    --out "$work/runs/$name" >"$log" 2>&1
+  rc=$?
+  reports=$(grep -cE "$pattern" "$log")
+  nconfigs=$((nconfigs + 1))
+  config_reports=$((config_reports + reports))
+  if [ "$rc" -ne 0 ] || [ "$reports" -ne 0 ]; then
+    config_failed=$((config_failed + 1))
+    echo "oclgrind config $name: exit $rc, $reports reports"
+    grep -E -A6 "$pattern" "$log" | head -20
+    [ "$rc" -ne 0 ] && tail -5 "$log"
+  fi
+done
+total_reports=$((total_reports + config_reports))
+[ "$config_failed" -eq 0 ] || failed=1
+printf 'oclgrind %-15s %3d configs x 2 iterations (every step and eval kernel), %d Oclgrind reports, %d s: %s\n' \
+  "configs" "$nconfigs" "$config_reports" "$(( $(date +%s) - t0 ))" "$([ $config_failed -eq 0 ] && echo ok || echo FAILED)"
+echo "oclgrind: $total_tests kernel tests and $nconfigs configs on the simulator with bounds, race," \
+     "uninitialized-value and API checks: $total_reports reports, $(( $(date +%s) - start )) s:" \
+     "$([ $failed -eq 0 ] && echo ok || echo FAILED)"
+exit $failed
