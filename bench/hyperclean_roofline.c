@@ -323,8 +323,9 @@ int main(int argc, char **argv)
     printf("\nper iteration: %.1f MFLOP, %.1f MB; roofline bound %.2f ms (sum over kernels of max(bytes/bw, "
            "flops/peak); whole iteration max(...) = %.2f ms)\n", sum_f * 1e-6, sum_b * 1e-6, 1e3 * sum_bound,
            1e3 * whole);
-    printf("device time per iteration: median %.2f ms, best %.2f ms (sum of kernel times); wall %.2f ms "
-           "(%d iterations back to back)\n", 1e3 * med_it, 1e3 * best_it, 1e3 * wall, iters);
+    printf("device time per iteration: median %.2f ms, best %.2f ms (sum of kernel times; sum of the per-kernel "
+           "medians %.2f ms); wall %.2f ms (%d iterations back to back)\n", 1e3 * med_it, 1e3 * best_it, 1e3 * sum_t,
+           1e3 * wall, iters);
     printf("ratio to the bound: %.2fx (median device), %.2fx (best device), %.2fx (wall)\n", med_it / sum_bound,
            best_it / sum_bound, wall / sum_bound);
     clblast_result_t cb = {0};

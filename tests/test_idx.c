@@ -72,7 +72,7 @@ static void expect_error(int st, const bloc_error_t *err, bloc_status_t want, co
 {
     char msg[2048];
     snprintf(msg, sizeof msg, "%s%s", path, rest);
-    cr_assert_eq(st, want, "status %d: %s", st, err->message);
+    cr_assert_eq(st, (int)want, "status %d: %s", st, err->message);
     cr_assert_str_eq(err->message, msg);
 }
 
