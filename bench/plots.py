@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Plots for the bench report, rendered to SVG by gnuplot (standard library only).
 
-  plots.py convergence OUT.svg METRIC LABEL=DIR[,DIR...] ...
+  plots.py convergence OUT.svg METRIC[:lin] LABEL=DIR[,DIR...] ...
       metric vs iteration and vs wall time: median over the runs of each
-      label (seeds) with the 20-80% band; one SVG with two panels.
+      label (seeds) with the 20-80% band; one SVG with two panels; a log
+      y axis, linear with METRIC:lin.
   plots.py bars OUT.svg BENCH_CSV
       time per iteration (device and wall, median with min-max range) per
       (solver, problem), one bar group per device and precision.
@@ -40,6 +41,7 @@ def gnuplot(script):
 
 
 def convergence(out, metric, groups):
+    metric, _, scale = metric.partition(":")
     tmp = tempfile.mkdtemp()
     series = []
     for g in groups:
@@ -65,8 +67,7 @@ def convergence(out, metric, groups):
     gnuplot("""set terminal svg size 1100,420 dynamic noenhanced font 'sans,11'
 set output '%s'
 set multiplot layout 1,2 title '%s: median and 20-80%% band over seeds'
-set logscale y
-set format y '%%.0e'
+%s
 set grid
 set key top right
 set xlabel 'iteration'
@@ -75,7 +76,7 @@ plot %s
 set xlabel 'wall time (s)'
 plot %s
 unset multiplot
-""" % (out, metric, metric, plots_it, plots_t))
+""" % (out, metric, "" if scale == "lin" else "set logscale y\nset format y '%.0e'", metric, plots_it, plots_t))
 
 
 def bars(out, bench_csv):

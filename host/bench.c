@@ -14,32 +14,11 @@
 #include "selection.h"
 #include "session.h"
 #include "solver.h"
+#include "timing.h"
 
 #define MAX_DEVICES 16
 #define MAX_SETS 16
 #define MAX_NODES 256
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median, min and max of n values (sorts v). */
-static void stats(double *v, int n, double *med, double *lo, double *hi)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    *med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-    *lo = v[0];
-    *hi = v[n - 1];
-}
 
 typedef struct {
     char config[512];
@@ -118,7 +97,7 @@ static int on_log(void *user, long k, const double *values, const double *x, siz
 {
     (void)x; (void)nx; (void)y; (void)ny;
     target_state_t *s = user;
-    double t = now_s();
+    double t = bloc_now_s();
     if (k == 0)
         s->t0 = t;
     if (s->slot >= 0 && s->hit_k < 0 && values[s->slot] < s->target) {
@@ -154,17 +133,19 @@ static int time_steps(bloc_session_t *s, int repeats, int iters, timing_t *t, bl
     if (!st)
         st = bloc_session_evaluate(s, k, vals, err);
     for (int r = 0; r < repeats && !st; r++) {
-        double t0 = now_s();
+        double t0 = bloc_now_s();
         for (int i = 0; i < iters && !st; i++)
             st = bloc_graph_enqueue(&s->g, BLOC_LIST_STEP, k++, ev + (size_t)i * (size_t)nn, err);
         clFinish(s->rt.queue);
-        wall[r] = (now_s() - t0) / iters;
+        wall[r] = (bloc_now_s() - t0) / iters;
         double busy = 0;
         for (int j = 0; j < nn; j++)
             node[r * nn + j] = 0;
         for (int i = 0; i < iters; i++)
             for (int j = 0; j < nn; j++) {
                 cl_event e = ev[(size_t)i * (size_t)nn + (size_t)j];
+                if (!e) /* skipped by its period */
+                    continue;
                 cl_ulong a = 0, b = 0;
                 clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_START, sizeof a, &a, NULL);
                 clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_END, sizeof b, &b, NULL);
@@ -176,13 +157,13 @@ static int time_steps(bloc_session_t *s, int repeats, int iters, timing_t *t, bl
         dev[r] = busy / iters;
     }
     if (!st) {
-        stats(wall, repeats, &t->wall_med, &t->wall_lo, &t->wall_hi);
-        stats(dev, repeats, &t->dev_med, &t->dev_lo, &t->dev_hi);
+        bloc_stats(wall, repeats, &t->wall_med, &t->wall_lo, &t->wall_hi);
+        bloc_stats(dev, repeats, &t->dev_med, &t->dev_lo, &t->dev_hi);
         double *col = malloc((size_t)repeats * sizeof *col), lo, hi;
         for (int j = 0; j < nn && col; j++) {
             for (int r = 0; r < repeats; r++)
                 col[r] = node[r * nn + j];
-            stats(col, repeats, &t->node_time[j], &lo, &hi);
+            bloc_stats(col, repeats, &t->node_time[j], &lo, &hi);
         }
         free(col);
     }
@@ -247,7 +228,7 @@ static int bench_one(const bloc_bench_options_t *o, const entry_t *e, const bloc
     bloc_graph_cost(&s.g, BLOC_LIST_STEP, &flops, &bytes);
     double peak = p == BLOC_FP64 ? pk.flops_dp : pk.flops_sp;
     double bw = bloc_peaks_bandwidth(&pk, (double)bloc_graph_device_bytes(&s.g));
-    double roof = bound(flops, bytes, bw, &pk, p), launch_bound = s.g.nnodes[BLOC_LIST_STEP] * pk.launch_s;
+    double roof = bound(flops, bytes, bw, &pk, p), launch_bound = bloc_graph_mean_launches(&s.g, BLOC_LIST_STEP) * pk.launch_s;
     for (int j = 0; j < s.g.nnodes[BLOC_LIST_STEP]; j++) {
         const bloc_node_t *nd = &s.g.nodes[BLOC_LIST_STEP][j];
         double tj = t.node_time[j], bj = bound(nd->flops, nd->bytes, bw, &pk, p);
@@ -272,8 +253,11 @@ static int bench_one(const bloc_bench_options_t *o, const entry_t *e, const bloc
     bloc_error_t rerr;
     int rs = bloc_run(&cfg, &ro, &res, &rerr);
 
-    fprintf(csv, "%s,%s,%s,\"%s\",\"%s %s\",%s,%d,%d,", e->config, cfg.problem->name, cfg.solver->name,
-            d->device_name, d->platform_name, d->driver_version, pn, s.g.nnodes[BLOC_LIST_STEP], iters);
+    char overrides[1024] = "";
+    for (int i = 0; i < e->nsets; i++)
+        snprintf(overrides + strlen(overrides), sizeof overrides - strlen(overrides), "%s%s", i ? " " : "", e->sets[i]);
+    fprintf(csv, "%s,\"%s\",%s,%s,\"%s\",\"%s %s\",%s,%d,%d,", e->config, overrides, cfg.problem->name,
+            cfg.solver->name, d->device_name, d->platform_name, d->driver_version, pn, s.g.nnodes[BLOC_LIST_STEP], iters);
     fprintf(csv, "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,", t.wall_med, t.wall_lo, t.wall_hi, t.dev_med, t.dev_lo, t.dev_hi);
     fprintf(csv, "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,", flops, bytes, bytes / t.dev_med / 1e9, flops / t.dev_med / 1e9,
             100 * bytes / t.dev_med / bw, peak > 0 ? 100 * flops / t.dev_med / peak : 0, roof);
@@ -334,7 +318,7 @@ int bloc_bench(const bloc_bench_options_t *o, FILE *report, bloc_error_t *err)
     }
     if (st)
         goto out;
-    fprintf(csv, "config,problem,solver,device,driver,precision,launches,iters_per_repeat,wall_s_median,wall_s_min,"
+    fprintf(csv, "config,overrides,problem,solver,device,driver,precision,launches,iters_per_repeat,wall_s_median,wall_s_min,"
                  "wall_s_max,device_s_median,device_s_min,device_s_max,flops,bytes,gbs,gflops,pct_bandwidth,pct_peak,"
                  "roofline_bound_s,target_metric,target,target_iterations,target_seconds,startup_cold_s,startup_warm_s,status\n");
     fprintf(ncsv, "problem,solver,device,precision,node,kernel,flops,bytes,device_s,gbs,pct_bandwidth,bound_s,"

@@ -10,6 +10,7 @@ void bloc_graph_init(bloc_graph_t *g, bloc_runtime_t *rt, size_t local_size, int
     g->rt = rt;
     g->local_size = local_size;
     g->reduce_groups = reduce_groups;
+    g->period = 1;
 }
 
 void bloc_graph_release(bloc_graph_t *g)
@@ -88,6 +89,11 @@ int bloc_graph_sched(bloc_graph_t *g, const char *name, bloc_sched_fn fn, const 
     return g->nscheds++;
 }
 
+void bloc_graph_period(bloc_graph_t *g, long period)
+{
+    g->period = period >= 1 ? period : 1;
+}
+
 bloc_node_t *bloc_graph_add2d(bloc_graph_t *g, bloc_list_t list, const char *kernel, const size_t global[2],
                               const size_t local[2], bloc_error_t *err)
 {
@@ -109,6 +115,7 @@ bloc_node_t *bloc_graph_add2d(bloc_graph_t *g, bloc_list_t list, const char *ker
     nd->global[1] = global[1] ? global[1] : 1;
     nd->local[0] = local[0];
     nd->local[1] = local[1] ? local[1] : 1;
+    nd->period = g->period;
     return nd;
 }
 
@@ -137,6 +144,7 @@ void bloc_arg_real(bloc_node_t *nd, double v) { bloc_arg_t *a = next_arg(nd); a-
 void bloc_arg_int(bloc_node_t *nd, int v) { bloc_arg_t *a = next_arg(nd); a->kind = BLOC_ARG_INT; a->i = v; }
 void bloc_arg_sched(bloc_node_t *nd, int s) { bloc_arg_t *a = next_arg(nd); a->kind = BLOC_ARG_SCHED; a->sched = s; }
 void bloc_arg_local(bloc_node_t *nd, size_t reals) { bloc_arg_t *a = next_arg(nd); a->kind = BLOC_ARG_LOCAL; a->local = reals; }
+void bloc_arg_iter(bloc_node_t *nd) { bloc_arg_t *a = next_arg(nd); a->kind = BLOC_ARG_ITER; }
 
 void bloc_arg_coef(bloc_node_t *nd, bloc_coef_t c)
 {
@@ -186,6 +194,15 @@ int bloc_graph_reduce_rows(bloc_graph_t *g, bloc_list_t list, int terms, int row
     return BLOC_OK;
 }
 
+double bloc_graph_mean_launches(const bloc_graph_t *g, bloc_list_t list)
+{
+    double n = 0;
+    for (int i = 0; i < g->nnodes[list]; i++)
+        if (g->nodes[list][i].period != BLOC_PERIOD_ONCE)
+            n += 1.0 / (double)g->nodes[list][i].period;
+    return n;
+}
+
 size_t bloc_graph_device_bytes(const bloc_graph_t *g)
 {
     size_t bytes = 0;
@@ -212,7 +229,8 @@ static int set_static_args(bloc_graph_t *g, bloc_node_t *nd, bloc_error_t *err)
         case BLOC_ARG_REAL: rc = set_real(g, nd->k, (cl_uint)a, arg->real); break;
         case BLOC_ARG_INT: { cl_int v = arg->i; rc = clSetKernelArg(nd->k, (cl_uint)a, sizeof v, &v); break; }
         case BLOC_ARG_LOCAL: rc = clSetKernelArg(nd->k, (cl_uint)a, arg->local * g->rt->real_size, NULL); break;
-        case BLOC_ARG_SCHED: break; /* per iteration */
+        case BLOC_ARG_SCHED: /* per iteration */
+        case BLOC_ARG_ITER: break;
         }
         if (rc != CL_SUCCESS)
             return bloc_error_set(err, BLOC_ERR_CL, "clSetKernelArg(%s, arg %d) failed: %s (%d)", nd->kernel, a,
@@ -244,18 +262,28 @@ static void drop_events(bloc_graph_t *g, cl_event *events, int n)
         return;
     clFinish(g->rt->queue);
     for (int i = 0; i < n; i++)
-        clReleaseEvent(events[i]);
+        if (events[i]) /* NULL: a node skipped by its period */
+            clReleaseEvent(events[i]);
 }
 
 int bloc_graph_enqueue(bloc_graph_t *g, bloc_list_t list, long k, cl_event *events, bloc_error_t *err)
 {
     for (int i = 0; i < g->nnodes[list]; i++) {
         bloc_node_t *nd = &g->nodes[list][i];
+        if (k % nd->period != 0) {
+            if (events)
+                events[i] = NULL;
+            continue;
+        }
         for (int a = 0; a < nd->nargs; a++) {
-            if (nd->args[a].kind != BLOC_ARG_SCHED)
-                continue;
-            const bloc_sched_t *s = &g->scheds[nd->args[a].sched];
-            cl_int rc = set_real(g, nd->k, (cl_uint)a, s->fn(k, s->p));
+            cl_int rc = CL_SUCCESS;
+            if (nd->args[a].kind == BLOC_ARG_ITER) {
+                cl_uint it = (cl_uint)k;
+                rc = clSetKernelArg(nd->k, (cl_uint)a, sizeof it, &it);
+            } else if (nd->args[a].kind == BLOC_ARG_SCHED) {
+                const bloc_sched_t *s = &g->scheds[nd->args[a].sched];
+                rc = set_real(g, nd->k, (cl_uint)a, s->fn(k, s->p));
+            }
             if (rc != CL_SUCCESS) {
                 drop_events(g, events, i);
                 return bloc_error_set(err, BLOC_ERR_CL, "clSetKernelArg(%s, arg %d) failed: %s (%d)", nd->kernel,

@@ -6,6 +6,8 @@
 #ifndef BLOC_GRAPH_H
 #define BLOC_GRAPH_H
 
+#include <limits.h>
+
 #include "runtime.h"
 
 #define BLOC_MAX_ARGS 24
@@ -15,7 +17,7 @@
 
 typedef enum { BLOC_LIST_STEP = 0, BLOC_LIST_EVAL = 1, BLOC_NLISTS } bloc_list_t;
 
-typedef enum { BLOC_ARG_VEC, BLOC_ARG_REAL, BLOC_ARG_INT, BLOC_ARG_SCHED, BLOC_ARG_LOCAL } bloc_arg_kind_t;
+typedef enum { BLOC_ARG_VEC, BLOC_ARG_REAL, BLOC_ARG_INT, BLOC_ARG_SCHED, BLOC_ARG_LOCAL, BLOC_ARG_ITER } bloc_arg_kind_t;
 
 typedef struct {
     bloc_arg_kind_t kind;
@@ -24,6 +26,7 @@ typedef struct {
     int i;            /* BLOC_ARG_INT */
     int sched;        /* BLOC_ARG_SCHED: schedule index, value set per iteration */
     size_t local;     /* BLOC_ARG_LOCAL: local memory elements of type real */
+                      /* BLOC_ARG_ITER: the iteration k as a uint, set per replay */
 } bloc_arg_t;
 
 typedef struct {
@@ -34,6 +37,7 @@ typedef struct {
     int nargs;
     bloc_arg_t args[BLOC_MAX_ARGS];
     double flops, bytes;   /* per launch, from sizes (0 if not stated) */
+    long period;           /* runs at iterations k with k % period == 0 (1: every iteration) */
 } bloc_node_t;
 
 typedef struct {
@@ -60,6 +64,7 @@ typedef struct {
     int nscheds;
     bloc_node_t *nodes[BLOC_NLISTS];
     int nnodes[BLOC_NLISTS], cap[BLOC_NLISTS];
+    long period;         /* period given to the nodes appended next (bloc_graph_period) */
     int finalized;
 } bloc_graph_t;
 
@@ -74,6 +79,13 @@ int bloc_graph_find_vec(const bloc_graph_t *g, const char *name);
 
 int bloc_graph_sched(bloc_graph_t *g, const char *name, bloc_sched_fn fn, const double p[4],
                      bloc_error_t *err);
+
+/* Nodes appended after this call run only at iterations k with
+ * k % period == 0 (the replay skips them otherwise); period 1 (the
+ * default) = every iteration, BLOC_PERIOD_ONCE = iteration 0 only. Used for
+ * periodic inner loops (BO-REP's LL updates) and start-up work. */
+#define BLOC_PERIOD_ONCE LONG_MAX
+void bloc_graph_period(bloc_graph_t *g, long period);
 
 /* Appends a launch of kernel over n work items (1-D, rounded up to the
  * graph's local size; kernels bounds-check). Arguments follow with the
@@ -98,6 +110,9 @@ void bloc_arg_real(bloc_node_t *nd, double v);
 void bloc_arg_int(bloc_node_t *nd, int v);
 void bloc_arg_sched(bloc_node_t *nd, int sched);
 void bloc_arg_local(bloc_node_t *nd, size_t reals);
+/* The replay's iteration k as a kernel `uint` (k mod 2^32): counters of
+ * the device random generator (kernels/rng.cl). */
+void bloc_arg_iter(bloc_node_t *nd);
 void bloc_node_cost(bloc_node_t *nd, double flops, double bytes);
 
 /* Fixed-shape reduction (kernels/reduce.cl): sums each of the `rows` rows
@@ -110,6 +125,10 @@ void bloc_node_cost(bloc_node_t *nd, double flops, double bytes);
 int bloc_graph_reduce_rows(bloc_graph_t *g, bloc_list_t list, int terms, int rows, size_t n,
                            int scalars, int offset, bloc_error_t *err);
 
+/* Mean launches per replay of a list over iterations k >= 1: every node
+ * counts 1 / period, nodes of iteration 0 only count nothing. */
+double bloc_graph_mean_launches(const bloc_graph_t *g, bloc_list_t list);
+
 /* Bytes of device memory held by the graph's vectors (their sizes as
  * allocated, in the working precision). */
 size_t bloc_graph_device_bytes(const bloc_graph_t *g);
@@ -118,8 +137,9 @@ size_t bloc_graph_device_bytes(const bloc_graph_t *g);
 int bloc_graph_finalize(bloc_graph_t *g, bloc_error_t *err);
 
 /* Enqueues one replay of a list for iteration k. If events is non-NULL it
- * receives one profiling event per node (caller releases). On failure the
- * events of the nodes already enqueued are released (after a clFinish). */
+ * receives one profiling event per node (caller releases); nodes skipped by
+ * their period get NULL. On failure the events of the nodes already enqueued
+ * are released (after a clFinish). */
 int bloc_graph_enqueue(bloc_graph_t *g, bloc_list_t list, long k, cl_event *events,
                        bloc_error_t *err);
 

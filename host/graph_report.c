@@ -17,6 +17,7 @@ static void print_arg(FILE *f, const bloc_graph_t *g, const bloc_arg_t *a)
     case BLOC_ARG_INT: fprintf(f, "%d", a->i); break;
     case BLOC_ARG_SCHED: fprintf(f, "<%s>", g->scheds[a->sched].name); break;
     case BLOC_ARG_LOCAL: fprintf(f, "local[%zu]", a->local); break;
+    case BLOC_ARG_ITER: fprintf(f, "<k>"); break;
     }
 }
 
@@ -34,6 +35,10 @@ static void print_list(FILE *f, const bloc_graph_t *g, bloc_list_t list, const c
         else
             snprintf(shape, sizeof shape, "%zu/%zu", nd->global[0], nd->local[0]);
         fprintf(f, "  %3d  %-26s %-13s %11.4g %11.4g  ", i, nd->kernel, shape, nd->flops, nd->bytes);
+        if (nd->period == BLOC_PERIOD_ONCE)
+            fputs("[k = 0 only] ", f);
+        else if (nd->period > 1)
+            fprintf(f, "[k %% %ld = 0] ", nd->period);
         for (int a = 0; a < nd->nargs; a++) {
             if (a)
                 fputs(", ", f);
@@ -58,4 +63,5 @@ void bloc_graph_print(FILE *f, const bloc_graph_t *g)
     print_list(f, g, BLOC_LIST_STEP, "step (one iteration)");
     print_list(f, g, BLOC_LIST_EVAL, "eval (each log point)");
     fprintf(f, "cost model: flops and bytes per launch come from sizes (not measured); 0 where a node states none\n");
+    fprintf(f, "<k> = the iteration (device random counters); [k %% P = 0] = a node that runs every P-th iteration\n");
 }

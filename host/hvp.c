@@ -9,7 +9,7 @@ int bloc_hvp_init(bloc_hvp_t *h, bloc_problem_t *pb, bloc_hvp_mode_t mode, const
 {
     h->pb = pb;
     h->exact = mode != BLOC_HVP_FD && pb->desc->hvp != NULL;
-    h->yp = h->ym = h->gxp = h->gyp = h->gxm = h->gym = h->terms = h->norms = -1;
+    h->yp = h->ym = h->gxp = h->gyp = h->gxm = h->gym = h->terms = h->norms = h->hx_unused = -1;
     if (mode == BLOC_HVP_EXACT && !pb->desc->hvp)
         return bloc_error_set(err, BLOC_ERR_PARAM,
                               "%s: hvp: exact, but problem %s has no exact Hessian-vector products (use auto or fd)",
@@ -66,4 +66,15 @@ int bloc_hvp(bloc_hvp_t *h, bloc_graph_t *g, bloc_list_t list, bloc_level_t leve
     bloc_arg_vec(nd, hx); bloc_arg_vec(nd, hy); bloc_arg_vec(nd, h->norms); bloc_arg_int(nd, (int)nx);
     bloc_arg_int(nd, (int)ny); bloc_arg_real(nd, c);
     return BLOC_OK;
+}
+
+int bloc_hvp_yy(bloc_hvp_t *h, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int v, int hy,
+                bloc_error_t *err)
+{
+    bloc_problem_t *pb = h->pb;
+    if (h->exact && pb->desc->hvp_yy)
+        return pb->desc->hvp_yy(pb, g, list, level, x, y, v, hy, err);
+    if (h->hx_unused < 0 && (h->hx_unused = bloc_graph_vec(g, "hvp_hx_unused", pb->nx, NULL, err)) < 0)
+        return err->status;
+    return bloc_hvp(h, g, list, level, x, y, v, h->hx_unused, hy, err);
 }

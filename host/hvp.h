@@ -29,6 +29,7 @@ typedef struct {
     int exact;                              /* 1: the problem's hook; 0: central difference */
     int yp, ym, gxp, gyp, gxm, gym;         /* difference scratch, made on first use */
     int terms, norms;
+    int hx_unused;                          /* x part of bloc_hvp_yy when the problem has no hvp_yy */
 } bloc_hvp_t;
 
 /* Chooses exact or difference products: AUTO = exact when the problem has
@@ -38,5 +39,10 @@ int bloc_hvp_init(bloc_hvp_t *h, bloc_problem_t *pb, bloc_hvp_mode_t mode, const
 /* Appends the launches of (hx, hy) <- (H_xy v, H_yy v) at (x, y) to list. */
 int bloc_hvp(bloc_hvp_t *h, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int v, int hx,
              int hy, bloc_error_t *err);
+
+/* hy <- H_yy v alone: the problem's exact hvp_yy hook when it has one (and
+ * products are exact), else bloc_hvp with a scratch x part. */
+int bloc_hvp_yy(bloc_hvp_t *h, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int v, int hy,
+                bloc_error_t *err);
 
 #endif

@@ -7,15 +7,9 @@
 
 #include "program_cache.h"
 #include "sha256.h"
+#include "timing.h"
 
 #define REPEATS 5
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Best device time over REPEATS launches (after one warm-up launch). */
 static int time_kernel(bloc_runtime_t *rt, cl_kernel k, size_t global, size_t local, double *best, bloc_error_t *err)
@@ -60,23 +54,18 @@ static int probe_flops(bloc_runtime_t *rt, double *flops, double *launch, bloc_e
         st = time_kernel(rt, k, global, local, &t, err);
         if (!st)
             *flops = (double)global * iters * 4 * 8 * 2 / t;
-        if (!st && launch) { /* launch + finish latency of a small kernel */
+        if (!st && launch) { /* amortized cost of one small launch in a burst of 64, then finish */
             int one = 1;
             clSetKernelArg(k, 1, sizeof one, &one);
-            double samples[21];
-            for (int i = 0; i < 21; i++) {
-                double t0 = now_s();
-                clEnqueueNDRangeKernel(rt->queue, k, 1, NULL, &local, &local, 0, NULL, NULL);
+            double samples[9], lo, hi;
+            for (int i = 0; i < 9; i++) {
+                double t0 = bloc_now_s();
+                for (int j = 0; j < 64; j++)
+                    clEnqueueNDRangeKernel(rt->queue, k, 1, NULL, &local, &local, 0, NULL, NULL);
                 clFinish(rt->queue);
-                samples[i] = now_s() - t0;
+                samples[i] = (bloc_now_s() - t0) / 64;
             }
-            for (int i = 1; i < 21; i++) /* insertion sort, then the median */
-                for (int j = i; j > 0 && samples[j] < samples[j - 1]; j--) {
-                    double tmp = samples[j];
-                    samples[j] = samples[j - 1];
-                    samples[j - 1] = tmp;
-                }
-            *launch = samples[10];
+            bloc_stats(samples, 9, launch, &lo, &hi);
         }
         clReleaseKernel(k);
     }
@@ -124,7 +113,7 @@ static int probe_bandwidth(bloc_runtime_t *rt, size_t bytes, double *bw, bloc_er
 static void cache_name(const bloc_device_info_t *d, char *name, size_t size)
 {
     char key[1400], hex[65];
-    snprintf(key, sizeof key, "probe v2\n%s | %s\n%s | %s\n%s\n", d->platform_name, d->platform_version, d->device_name,
+    snprintf(key, sizeof key, "probe v3\n%s | %s\n%s | %s\n%s\n", d->platform_name, d->platform_version, d->device_name,
              d->device_version, d->driver_version);
     bloc_sha256_t s;
     bloc_sha256_init(&s);

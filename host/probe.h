@@ -13,7 +13,7 @@ typedef struct {
     double cache_bytes; /* the device's reported global memory cache */
     double flops_sp;    /* flop / s, fp32 */
     double flops_dp;    /* flop / s, fp64 (0 without fp64) */
-    double launch_s;    /* median wall time of an empty-ish launch + finish */
+    double launch_s;    /* wall time per small launch in a burst (median of bursts of 64) */
     int from_cache;
 } bloc_peaks_t;
 

@@ -23,6 +23,7 @@ int bloc_problem_create(bloc_problem_t *pb, const bloc_problem_desc_t *desc, con
     pb->x_hi = HUGE_VAL;
     pb->y_lo = -HUGE_VAL;
     pb->y_hi = HUGE_VAL;
+    pb->sample[BLOC_UL] = pb->sample[BLOC_LL] = -1;
     int st = desc->init(pb, err);
     if (st)
         bloc_problem_destroy(pb);
@@ -166,6 +167,18 @@ int bloc_prox_weighted_l1(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list,
     bloc_arg_int(nd, (int)pb->ny);
     bloc_arg_real(nd, step);
     bloc_node_cost(nd, 3.0 * (double)pb->ny, 3.0 * (double)pb->ny * g->rt->real_size);
+    return BLOC_OK;
+}
+
+int bloc_problem_start(bloc_problem_t *pb, size_t nx, size_t ny, double x0, double y0, bloc_error_t *err)
+{
+    pb->nx = nx;
+    pb->ny = ny;
+    pb->x0 = bloc_fill(nx, x0);
+    pb->y0 = bloc_fill(ny, y0);
+    if (!pb->x0 || !pb->y0)
+        return bloc_error_set(err, BLOC_ERR_NOMEM, "%s: out of memory for the start point (nx = %zu, ny = %zu)",
+                              pb->desc->name, nx, ny);
     return BLOC_OK;
 }
 

@@ -45,6 +45,13 @@ typedef struct bloc_problem_desc {
      * is grad_y f only: the nonsmooth g enters y through prox. */
     int (*grad)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level,
                 int x, int y, int gx, int gy, bloc_error_t *err);
+    /* Optional (NULL: solvers call grad): the gradients of one level at
+     * two points sharing x, (x, y1) and (x, y2), in one pass over the
+     * problem's data where it can (y2 = -1: (x, y1) only). Any of gx1, gy1,
+     * gx2, gy2 may be -1: that output is not needed and the work only it
+     * needs is skipped. Solvers reach it through bloc_fo_grad2. */
+    int (*grad2)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y1,
+                 int y2, int gx1, int gy1, int gx2, int gy2, bloc_error_t *err);
     /* v <- prox_{step g(x, .)}(v), in place; NULL when the LL has no
      * nonsmooth term g. */
     int (*prox)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int v, double step,
@@ -55,6 +62,14 @@ typedef struct bloc_problem_desc {
      * the problem has none: host/hvp.h then differences the gradient oracle. */
     int (*hvp)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y,
                int v, int hx, int hy, bloc_error_t *err);
+    /* Optional cheaper forms for solvers that need only the y parts (the
+     * implicit family's LL steps and linear-system steps); NULL: the
+     * callers use grad / hvp (or its difference) with a scratch x part.
+     * gy <- grad_y of F (UL) or f (LL); hy <- H_yy v. */
+    int (*grad_y)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int gy,
+                  bloc_error_t *err);
+    int (*hvp_yy)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int v,
+                  int hy, bloc_error_t *err);
     /* Batched UL values along an LL trajectory: vals[offset + r] <- F(x, y_r)
      * for r < rows, where y_r is row first + r (rows of ny reals) of vector
      * traj. NULL when not offered (pessimistic truncation needs it). */
@@ -76,6 +91,16 @@ struct bloc_problem {
     double *x0, *y0;
     double x_lo, x_hi;      /* UL box (Proj_X); +-HUGE_VAL when unconstrained */
     double y_lo, y_hi;      /* LL box (Proj_Y), same on every coordinate; +-HUGE_VAL when none */
+    /* Minibatches (host/minibatch.h). A problem whose objectives are means
+     * over samples sets nsamples[BLOC_UL] (validation) and nsamples[BLOC_LL]
+     * (training) and batch (its `batch` parameter; 0 = full batch,
+     * deterministic). sample[level] is the vector of `batch` sample indices
+     * (as reals) the next oracle calls of that level average over, or -1 for
+     * the full mean: set by the stochastic solvers around their calls, -1
+     * everywhere else (the eval list always sees the full objectives). */
+    size_t batch;
+    size_t nsamples[2];
+    int sample[2];
     void *data;             /* problem-private */
 };
 
@@ -109,6 +134,10 @@ int bloc_problem_box(bloc_problem_t *pb, double lo, double hi, bloc_error_t *err
 /* Sets the LL box after checking lo <= hi and that y0 (if set) lies in it;
  * BLOC_ERR_PARAM otherwise. */
 int bloc_problem_ybox(bloc_problem_t *pb, double lo, double hi, bloc_error_t *err);
+
+/* Sets nx, ny and start vectors filled with x0 and y0 (BLOC_ERR_NOMEM naming
+ * the problem when they cannot be allocated). */
+int bloc_problem_start(bloc_problem_t *pb, size_t nx, size_t ny, double x0, double y0, bloc_error_t *err);
 
 /* malloc'd array of n copies of v (NULL when out of memory). */
 double *bloc_fill(size_t n, double v);

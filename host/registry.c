@@ -10,6 +10,9 @@ extern const bloc_problem_desc_t bloc_problem_sparse;
 extern const bloc_problem_desc_t bloc_problem_quadratic;
 extern const bloc_problem_desc_t bloc_problem_sparse_regression;
 extern const bloc_problem_desc_t bloc_problem_toy_iaptt;
+extern const bloc_problem_desc_t bloc_problem_hyperclean;
+extern const bloc_problem_desc_t bloc_problem_l2reg;
+extern const bloc_problem_desc_t bloc_problem_rnn_unbounded;
 extern const bloc_solver_desc_t bloc_solver_meha;
 extern const bloc_solver_desc_t bloc_solver_bome;
 extern const bloc_solver_desc_t bloc_solver_vpbgd;
@@ -19,6 +22,13 @@ extern const bloc_solver_desc_t bloc_solver_iaptt;
 extern const bloc_solver_desc_t bloc_solver_rhg;
 extern const bloc_solver_desc_t bloc_solver_trhg;
 extern const bloc_solver_desc_t bloc_solver_bda;
+extern const bloc_solver_desc_t bloc_solver_borep;
+extern const bloc_solver_desc_t bloc_solver_aid_cg;
+extern const bloc_solver_desc_t bloc_solver_aid_neumann;
+extern const bloc_solver_desc_t bloc_solver_soba;
+extern const bloc_solver_desc_t bloc_solver_masoba;
+extern const bloc_solver_desc_t bloc_solver_stocbio;
+extern const bloc_solver_desc_t bloc_solver_ttsa;
 
 const bloc_problem_desc_t *const bloc_problems[] = {
     &bloc_problem_toy_nonconvex,
@@ -27,6 +37,9 @@ const bloc_problem_desc_t *const bloc_problems[] = {
     &bloc_problem_quadratic,
     &bloc_problem_sparse_regression,
     &bloc_problem_toy_iaptt,
+    &bloc_problem_hyperclean,
+    &bloc_problem_l2reg,
+    &bloc_problem_rnn_unbounded,
     NULL,
 };
 
@@ -40,6 +53,13 @@ const bloc_solver_desc_t *const bloc_solvers[] = {
     &bloc_solver_rhg,
     &bloc_solver_trhg,
     &bloc_solver_bda,
+    &bloc_solver_borep,
+    &bloc_solver_aid_cg,
+    &bloc_solver_aid_neumann,
+    &bloc_solver_soba,
+    &bloc_solver_masoba,
+    &bloc_solver_stocbio,
+    &bloc_solver_ttsa,
     NULL,
 };
 

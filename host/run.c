@@ -15,39 +15,23 @@
 #include "runtime.h"
 #include "session.h"
 #include "solver.h"
+#include "timing.h"
 
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    if (n == 0)
-        return 0;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-/* Sums kernel time and span of one profiled iteration; releases events. */
+/* Sums kernel time and span of one profiled iteration; releases events
+ * (NULL for nodes skipped by their period). */
 static void collect(cl_event *ev, int n, double *busy, double *span)
 {
     cl_ulong first = 0, last = 0, total = 0;
+    int seen = 0;
     for (int i = 0; i < n; i++) {
+        if (!ev[i])
+            continue;
         cl_ulong a = 0, b = 0;
         clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_START, sizeof a, &a, NULL);
         clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_END, sizeof b, &b, NULL);
         total += b > a ? b - a : 0;
-        if (i == 0 || a < first)
+        if (!seen++ || a < first)
             first = a;
         if (b > last)
             last = b;
@@ -87,7 +71,7 @@ static int log_point(run_t *r, long done, double t0, double wall0, double *t, bl
         st = bloc_graph_read(&s->g, s->x, r->xb, err);
     if (!st)
         st = bloc_graph_read(&s->g, s->y, r->yb, err);
-    *t = now_s();
+    *t = bloc_now_s();
     if (!st)
         st = bloc_trajectory_row(r->traj, done, wall0 + (*t - t0), r->res->values, r->res->nmetrics, err);
     if (!st && r->opt && r->opt->on_log &&
@@ -150,7 +134,7 @@ static int loop(run_t *r, const start_t *start, int *profiled, bloc_error_t *err
     double *busy = malloc((size_t)nsamples * sizeof *busy), *span = malloc((size_t)nsamples * sizeof *span);
     cl_event *ev = malloc((size_t)(nn ? nn : 1) * sizeof *ev);
     int have_events = 0, ns = 0;
-    double t0 = now_s(), t;
+    double t0 = bloc_now_s(), t;
     if (!busy || !span || !ev) {
         st = bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
         goto out;
@@ -179,7 +163,7 @@ static int loop(run_t *r, const start_t *start, int *profiled, bloc_error_t *err
                 st = bloc_cl_fail(err, "clFinish", rc);
                 goto out;
             }
-            t_first = now_s();
+            t_first = bloc_now_s();
         }
         if (!log_now) {
             if (done % 256 == 0)
@@ -202,21 +186,25 @@ static int loop(run_t *r, const start_t *start, int *profiled, bloc_error_t *err
         if (ck_every > 0 && done % ck_every == 0 && (st = checkpoint(r, done, start->wall0 + (t - t0), err)))
             goto out;
     }
-    double t_end = now_s();
+    double t_end = bloc_now_s();
     long timed = iters - k0;
     res->wall_seconds = t_end - t0;
     res->wall_per_iter = timed > 1 ? (t_end - t_first) / (double)(timed - 1) : t_end - t0;
-    res->device_per_iter = median(busy, ns);
-    res->span_per_iter = median(span, ns);
+    double lo, hi;
+    if (ns > 0) {
+        bloc_stats(busy, ns, &res->device_per_iter, &lo, &hi);
+        bloc_stats(span, ns, &res->span_per_iter, &lo, &hi);
+    }
     *profiled = ns;
 out:
     if (have_events) {
         clFinish(s->rt.queue);
         for (int i = 0; i < nn; i++)
-            clReleaseEvent(ev[i]);
+            if (ev[i])
+                clReleaseEvent(ev[i]);
     }
     if (st)
-        res->wall_seconds = now_s() - t0;
+        res->wall_seconds = bloc_now_s() - t0;
     free(busy);
     free(span);
     free(ev);
@@ -277,7 +265,7 @@ int bloc_run(const bloc_config_t *cfg, const bloc_run_options_t *opt, bloc_run_r
     res->divergence.last_good_iteration = -1;
     bloc_session_t s;
     memset(&s, 0, sizeof s);
-    double t0 = now_s();
+    double t0 = bloc_now_s();
     snprintf(res->out_dir, sizeof res->out_dir, "%s", opt && opt->out_dir ? opt->out_dir : cfg->output);
     res->nmetrics = cfg->problem->nmetrics;
     for (int i = 0; i < res->nmetrics; i++)
@@ -320,10 +308,10 @@ int bloc_run(const bloc_config_t *cfg, const bloc_run_options_t *opt, bloc_run_r
             st = bloc_trajectory_open(&r.traj, res->out_dir, res, err);
     }
     if (!st) {
-        res->startup_seconds = now_s() - t0;
+        res->startup_seconds = bloc_now_s() - t0;
         res->build_seconds = s.rt.build_seconds;
         res->program_from_cache = s.rt.program_from_cache;
-        res->launches_per_iter = s.g.nnodes[BLOC_LIST_STEP];
+        res->launches_per_iter = (int)lround(bloc_graph_mean_launches(&s.g, BLOC_LIST_STEP));
         res->device_bytes = bloc_graph_device_bytes(&s.g);
         st = loop(&r, &start, &profiled, err);
         bloc_error_t werr;

@@ -56,7 +56,7 @@ typedef struct {
     double startup_seconds;       /* runtime create + program build + graph setup */
     double build_seconds;
     int program_from_cache;
-    int launches_per_iter;
+    int launches_per_iter;        /* mean over iterations (periodic nodes count 1 / period) */
     size_t device_bytes;          /* device memory of the graph's vectors (bloc_graph_device_bytes) */
     long resumed_from;            /* iteration of the checkpoint the run resumed from, -1: none */
     long last_checkpoint;         /* iteration of the last checkpoint written, -1: none */

@@ -9,16 +9,10 @@
 #include "program_cache.h"
 #include "sha256.h"
 #include "sources.h"
+#include "timing.h"
 
 #define MAX_PLATFORMS 16
 #define MAX_DEVICES 32
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 const char *bloc_device_type_name(cl_device_type t)
 {
@@ -245,7 +239,7 @@ static void to_cache(bloc_runtime_t *rt, cl_program prog, const char *key)
 
 int bloc_runtime_build(bloc_runtime_t *rt, const char *const *names, int nnames, bloc_error_t *err)
 {
-    double t0 = now_s();
+    double t0 = bloc_now_s();
     if (nnames + 1 > MAX_SOURCES)
         return bloc_error_set(err, BLOC_ERR_INTERNAL, "too many kernel sources");
     bloc_source_t src[MAX_SOURCES];
@@ -304,7 +298,7 @@ int bloc_runtime_build(bloc_runtime_t *rt, const char *const *names, int nnames,
         }
         to_cache(rt, rt->program, key);
     }
-    rt->build_seconds = now_s() - t0;
+    rt->build_seconds = bloc_now_s() - t0;
 out:
     for (int i = 0; i < ns; i++)
         if (owned[i])

@@ -26,7 +26,7 @@
 #define PSD_TOL 1e-9   /* AF + PSD_TOL ny max(1, max|AF|) I must factor */
 #define MAX_COND 1e10  /* largest L / mu of a generated A */
 
-enum { P_DIM_X, P_DIM_Y, P_MU, P_L, P_X0, P_Y0, P_NPY, NPARAMS };
+enum { P_DIM_X, P_DIM_Y, P_MU, P_L, P_X0, P_Y0, P_NPY, P_BATCH, P_SAMPLES, P_NOISE, P_DATA_SEED, NPARAMS };
 static const bloc_param_spec_t params[NPARAMS] = {
     [P_DIM_X] = {"dim_x", BLOC_PARAM_INT, 20, 1, MAX_DIM, 0, "dimension of x"},
     [P_DIM_Y] = {"dim_y", BLOC_PARAM_INT, 20, 1, MAX_DIM, 0, "dimension of y"},
@@ -35,6 +35,11 @@ static const bloc_param_spec_t params[NPARAMS] = {
     [P_X0] = {"x0", BLOC_PARAM_REAL, 0, -HUGE_VAL, HUGE_VAL, 0, "start value of every x_i"},
     [P_Y0] = {"y0", BLOC_PARAM_REAL, 0, -HUGE_VAL, HUGE_VAL, 0, "start value of every y_j"},
     [P_NPY] = {"npy", BLOC_PARAM_INT, 0, 0, 1, 0, "1: read the matrices from $BLOC_DATA_DIR/*.npy"},
+    [P_BATCH] = {"batch", BLOC_PARAM_INT, 0, 0, 1e6, 0, "minibatch size of stochastic oracles (0: full batch)"},
+    [P_SAMPLES] = {"samples", BLOC_PARAM_INT, 1000, 2, 1e6, 0, "samples of the stochastic mode (even)"},
+    [P_NOISE] = {"noise", BLOC_PARAM_REAL, 0.5, 0, 1, BLOC_PARAM_HI_OPEN, "amplitude of the sample terms"},
+    [P_DATA_SEED] = {"data_seed", BLOC_PARAM_INT, -1, -1, 2147483647, 0,
+                     "seed of the instance and its samples (-1: the config seed)"},
 };
 
 static const char *const metrics[] = {"hypergrad_sq", "ll_dist_sq"};
@@ -264,6 +269,97 @@ out:
     return st;
 }
 
+/* ---- stochastic mode (quadratic.h) */
+
+void bloc_quadratic_noise_free(bloc_quadratic_noise_t *z)
+{
+    free(z->sf);
+    free(z->sF);
+    z->sf = z->sF = NULL;
+}
+
+int bloc_quadratic_noise(bloc_quadratic_noise_t *z, const bloc_quadratic_t *q, size_t n, double noise,
+                         unsigned long seed, bloc_error_t *err)
+{
+    size_t nx = q->nx, ny = q->ny, wf = 1 + ny, wF = nx + ny;
+    z->n = n;
+    z->sf = malloc(n * wf * sizeof *z->sf);
+    z->sF = malloc(n * wF * sizeof *z->sF);
+    if (!z->sf || !z->sF) {
+        bloc_quadratic_noise_free(z);
+        return bloc_error_set(err, BLOC_ERR_NOMEM, "quadratic: out of memory for %zu samples", n);
+    }
+    bloc_rng_t rr = bloc_rng_stream(seed, 8), rd = bloc_rng_stream(seed, 9);
+    bloc_rng_t rdF = bloc_rng_stream(seed, 10), reF = bloc_rng_stream(seed, 11);
+    for (size_t j = 0; j + 1 < n; j += 2) {
+        double *f0 = z->sf + j * wf, *f1 = f0 + wf, *F0 = z->sF + j * wF, *F1 = F0 + wF;
+        f0[0] = noise * (2 * bloc_rng_uniform(&rr) - 1);
+        bloc_rng_fill_normal(&rd, f0 + 1, ny, noise);
+        bloc_rng_fill_normal(&reF, F0, nx, noise);
+        bloc_rng_fill_normal(&rdF, F0 + nx, ny, noise);
+        for (size_t c = 0; c < wf; c++) /* antithetic partner: the pair's mean is 0 */
+            f1[c] = -f0[c];
+        for (size_t c = 0; c < wF; c++)
+            F1[c] = -F0[c];
+    }
+    return BLOC_OK;
+}
+
+/* ---- exact solution on the host */
+
+void bloc_quadratic_ystar(const bloc_quadratic_t *q, const double *x, double *ystar)
+{
+    size_t nx = q->nx, ny = q->ny;
+    for (size_t i = 0; i < ny; i++) {
+        double s = 0;
+        for (size_t j = 0; j < ny; j++) {
+            double r = q->a[j];
+            for (size_t k = 0; k < nx; k++)
+                r += q->C[k * ny + j] * x[k];
+            s += q->Ainv[i * ny + j] * r;
+        }
+        ystar[i] = -s;
+    }
+}
+
+void bloc_quadratic_hypergrad(const bloc_quadratic_t *q, const double *x, double *out)
+{
+    size_t nx = q->nx, ny = q->ny;
+    double *ys = malloc(ny * sizeof *ys), *gy = malloc(ny * sizeof *gy), *w = malloc(ny * sizeof *w);
+    if (!ys || !gy || !w) {
+        for (size_t i = 0; i < nx; i++)
+            out[i] = NAN;
+        goto out;
+    }
+    bloc_quadratic_ystar(q, x, ys);
+    for (size_t j = 0; j < ny; j++) { /* grad_y F = AF y* + CF'x + aF */
+        double s = q->aF[j];
+        for (size_t k = 0; k < ny; k++)
+            s += q->AF[j * ny + k] * ys[k];
+        for (size_t k = 0; k < nx; k++)
+            s += q->CF[k * ny + j] * x[k];
+        gy[j] = s;
+    }
+    for (size_t j = 0; j < ny; j++) {
+        double s = 0;
+        for (size_t k = 0; k < ny; k++)
+            s += q->Ainv[j * ny + k] * gy[k];
+        w[j] = s;
+    }
+    for (size_t i = 0; i < nx; i++) { /* grad_x F - C w, grad_x F = CF y* + BF x + bF */
+        double s = q->bF[i];
+        for (size_t k = 0; k < ny; k++)
+            s += q->CF[i * ny + k] * ys[k] - q->C[i * ny + k] * w[k];
+        for (size_t k = 0; k < nx; k++)
+            s += q->BF[i * nx + k] * x[k];
+        out[i] = s;
+    }
+out:
+    free(ys);
+    free(gy);
+    free(w);
+}
+
 /* ---- .npy instances */
 
 /* Checks M (n x n) symmetric to SYM_TOL max|M| and replaces it by its
@@ -346,13 +442,21 @@ int bloc_quadratic_load(bloc_quadratic_t *q, size_t nx, size_t ny, const char *d
 
 typedef struct {
     bloc_quadratic_t q;
+    bloc_quadratic_noise_t z;  /* stochastic mode only */
     int f[5], F[5];   /* device A, C, a, B, b of the LL f and of the UL F */
     int Ainv;
+    int sf, sF, mean; /* sample terms and their batch means (stochastic mode) */
 } priv_t;
 
 const bloc_quadratic_t *bloc_quadratic_instance(const bloc_problem_t *pb)
 {
     return pb->data ? &((const priv_t *)pb->data)->q : NULL;
+}
+
+const bloc_quadratic_noise_t *bloc_quadratic_samples(const bloc_problem_t *pb)
+{
+    const priv_t *pv = pb->data;
+    return pv && pv->z.sf ? &pv->z : NULL;
 }
 
 /* The table's ranges again: the config loader checks them, direct callers
@@ -369,6 +473,9 @@ static int check_params(const double *p, bloc_error_t *err)
     if (p[P_NPY] == 0 && p[P_MU] > p[P_L])
         return bloc_error_set(err, BLOC_ERR_PARAM, "quadratic: mu = %g exceeds L = %g (the eigenvalues of A lie in "
                               "[mu, L])", p[P_MU], p[P_L]);
+    if ((long)p[P_SAMPLES] % 2)
+        return bloc_error_set(err, BLOC_ERR_PARAM, "quadratic: samples = %g must be even (antithetic pairs)",
+                              p[P_SAMPLES]);
     if (p[P_NPY] == 0 && p[P_L] > MAX_COND * p[P_MU])
         return bloc_error_set(err, BLOC_ERR_PARAM, "quadratic: L / mu = %g exceeds %g: A^-1 would not be accurate "
                               "in double precision", p[P_L] / p[P_MU], MAX_COND);
@@ -385,6 +492,8 @@ static int init(bloc_problem_t *pb, bloc_error_t *err)
     if (!pv)
         return bloc_error_set(err, BLOC_ERR_NOMEM, "quadratic: out of memory");
     pb->data = pv;
+    pv->sf = pv->sF = pv->mean = -1;
+    unsigned long data_seed = p[P_DATA_SEED] >= 0 ? (unsigned long)p[P_DATA_SEED] : pb->seed;
     pb->nx = (size_t)p[P_DIM_X];
     pb->ny = (size_t)p[P_DIM_Y];
     if (p[P_NPY] == 1) {
@@ -396,15 +505,16 @@ static int init(bloc_problem_t *pb, bloc_error_t *err)
                                   "BLOC_DATA_DIR, which is not set");
         st = bloc_quadratic_load(&pv->q, pb->nx, pb->ny, dir, err);
     } else {
-        st = bloc_quadratic_generate(&pv->q, pb->nx, pb->ny, p[P_MU], p[P_L], pb->seed, err);
+        st = bloc_quadratic_generate(&pv->q, pb->nx, pb->ny, p[P_MU], p[P_L], data_seed, err);
+    }
+    if (!st && p[P_BATCH] > 0) {
+        pb->batch = (size_t)p[P_BATCH];
+        pb->nsamples[BLOC_UL] = pb->nsamples[BLOC_LL] = (size_t)p[P_SAMPLES];
+        st = bloc_quadratic_noise(&pv->z, &pv->q, (size_t)p[P_SAMPLES], p[P_NOISE], data_seed, err);
     }
     if (st)
         return st;
-    pb->x0 = bloc_fill(pb->nx, p[P_X0]);
-    pb->y0 = bloc_fill(pb->ny, p[P_Y0]);
-    if (!pb->x0 || !pb->y0)
-        return bloc_error_set(err, BLOC_ERR_NOMEM, "quadratic: out of memory");
-    return BLOC_OK;
+    return bloc_problem_start(pb, pb->nx, pb->ny, p[P_X0], p[P_Y0], err);
 }
 
 static void destroy(bloc_problem_t *pb)
@@ -412,6 +522,7 @@ static void destroy(bloc_problem_t *pb)
     priv_t *pv = pb->data;
     if (pv) {
         bloc_quadratic_free(&pv->q);
+        bloc_quadratic_noise_free(&pv->z);
         free(pv);
     }
     pb->data = NULL;
@@ -443,6 +554,13 @@ static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
         st = upload(g, "quad_F", F, q->nx, q->ny, pv->F, err);
     if (!st && (pv->Ainv = bloc_graph_vec(g, "quad_Ainv", q->ny * q->ny, q->Ainv, err)) < 0)
         st = err->status;
+    if (!st && pv->z.sf) {
+        size_t n = pv->z.n, nx = q->nx, ny = q->ny;
+        if ((pv->sf = bloc_graph_vec(g, "quad_samples_f", n * (1 + ny), pv->z.sf, err)) < 0 ||
+            (pv->sF = bloc_graph_vec(g, "quad_samples_F", n * (nx + ny), pv->z.sF, err)) < 0 ||
+            (pv->mean = bloc_graph_vec(g, "quad_batch_mean", nx + ny, NULL, err)) < 0)
+            st = err->status;
+    }
     return st;
 }
 
@@ -452,20 +570,64 @@ static void arg_level(bloc_node_t *nd, const int m[5])
         bloc_arg_vec(nd, m[i]);
 }
 
-/* (gx, gy) <- (C y + B x + b, A y + C'x + a) of level F or f: one launch. */
+/* mean <- the batch means of the level's sample terms over pb->sample[level]:
+ * (mean s, mean d) for f, (mean eF, mean dF) for F. */
+static int batch_mean(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, bloc_error_t *err)
+{
+    const priv_t *pv = pb->data;
+    size_t width = level == BLOC_UL ? pb->nx + pb->ny : 1 + pb->ny;
+    bloc_node_t *nd = bloc_graph_add(g, list, "quadratic_batch_mean", width, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, level == BLOC_UL ? pv->sF : pv->sf); bloc_arg_int(nd, (int)width);
+    bloc_arg_vec(nd, pb->sample[level]); bloc_arg_int(nd, (int)pb->batch); bloc_arg_vec(nd, pv->mean);
+    bloc_node_cost(nd, (double)(width * pb->batch), (double)(width * (pb->batch + 1)) * (double)g->rt->real_size);
+    return BLOC_OK;
+}
+
+/* (gx, gy) <- (C y + B x + b, A y + C'x + a) of level F or f: one launch,
+ * or with a minibatch its mean and the batch gradient (quadratic.h). */
 static int grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int gx,
                 int gy, bloc_error_t *err)
 {
     const priv_t *pv = pb->data;
     double nx = (double)pb->nx, ny = (double)pb->ny;
-    bloc_node_t *nd = bloc_graph_add(g, list, "quadratic_grad", pb->nx + pb->ny, err);
+    int batch = pb->sample[level] >= 0, st;
+    if (batch && (st = batch_mean(pb, g, list, level, err)))
+        return st;
+    bloc_node_t *nd = bloc_graph_add(g, list, batch ? "quadratic_grad_batch" : "quadratic_grad", pb->nx + pb->ny, err);
     if (!nd)
         return err->status;
     arg_level(nd, level == BLOC_UL ? pv->F : pv->f);
     bloc_arg_vec(nd, x); bloc_arg_vec(nd, y); bloc_arg_vec(nd, gx); bloc_arg_vec(nd, gy);
     bloc_arg_int(nd, (int)pb->nx); bloc_arg_int(nd, (int)pb->ny);
+    if (batch) {
+        bloc_arg_vec(nd, pv->mean);
+        bloc_arg_int(nd, level == BLOC_LL);
+    }
     bloc_node_cost(nd, 2 * (2 * nx * ny + nx * nx + ny * ny) + 2 * (nx + ny),
                    (2 * nx * ny + nx * nx + ny * ny + 3 * (nx + ny)) * (double)g->rt->real_size);
+    return BLOC_OK;
+}
+
+/* Exact products: (hx, hy) = (C v, A v) of f, (CF v, AF v) of F; a minibatch
+ * of f scales both by 1 + mean s. */
+static int hvp(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int v,
+               int hx, int hy, bloc_error_t *err)
+{
+    const priv_t *pv = pb->data;
+    int batch = level == BLOC_LL && pb->sample[level] >= 0, st;
+    if (batch && (st = batch_mean(pb, g, list, level, err)))
+        return st;
+    const int *m = level == BLOC_UL ? pv->F : pv->f;
+    double nx = (double)pb->nx, ny = (double)pb->ny;
+    bloc_node_t *nd = bloc_graph_add(g, list, "quadratic_hvp", pb->nx + pb->ny, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, m[0]); bloc_arg_vec(nd, m[1]); bloc_arg_vec(nd, v); bloc_arg_vec(nd, hx); bloc_arg_vec(nd, hy);
+    bloc_arg_int(nd, (int)pb->nx); bloc_arg_int(nd, (int)pb->ny);
+    bloc_arg_vec(nd, batch ? pv->mean : v); bloc_arg_int(nd, batch);
+    bloc_node_cost(nd, 2 * (nx * ny + ny * ny), (nx * ny + ny * ny + 2 * (nx + ny)) * (double)g->rt->real_size);
     return BLOC_OK;
 }
 
@@ -560,6 +722,7 @@ const bloc_problem_desc_t bloc_problem_quadratic = {
     .init = init,
     .setup = setup,
     .grad = grad,
+    .hvp = hvp,
     .eval = eval,
     .finish = finish,
     .destroy = destroy,

@@ -51,3 +51,57 @@ __kernel void quadratic_metric_terms(__global const real *hg, __global const rea
         terms[3 * n + i] = d * d;
     }
 }
+
+/* ---- stochastic mode (problems/quadratic.h) */
+
+/* mean[c] <- (1/batch) sum_b terms[idx[b], c], c < width: the batch mean of
+ * the sample terms (rows of `width`), added in batch order. */
+__kernel void quadratic_batch_mean(__global const real *terms, int width, __global const real *idx, int batch,
+                                   __global real *mean)
+{
+    int c = get_global_id(0);
+    if (c >= width)
+        return;
+    real s = 0;
+    for (int b = 0; b < batch; b++)
+        s += terms[(size_t)idx[b] * (size_t)width + c];
+    mean[c] = s / (real)batch;
+}
+
+/* Minibatch gradient. ll = 1 (f): mean = (mean s, mean d),
+ *   gx = (1 + mean s) C y + B x + b,  gy = (1 + mean s)(A y + C'x) + a + mean d;
+ * ll = 0 (F): mean = (mean eF, mean dF), gx = grad_x F + mean eF, gy = grad_y F + mean dF. */
+__kernel void quadratic_grad_batch(__global const real *A, __global const real *C, __global const real *a,
+                                   __global const real *B, __global const real *b, __global const real *x,
+                                   __global const real *y, __global real *gx, __global real *gy, int nx, int ny,
+                                   __global const real *mean, int ll)
+{
+    int i = get_global_id(0);
+    if (i < nx) {
+        if (ll)
+            gx[i] = (1 + mean[0]) * linalg_row_dot(C, i, ny, y) + linalg_row_dot(B, i, nx, x) + b[i];
+        else
+            gx[i] = linalg_row_dot(C, i, ny, y) + linalg_row_dot(B, i, nx, x) + b[i] + mean[i];
+    } else if (i < nx + ny) {
+        int j = i - nx;
+        real q = linalg_row_dot(A, j, ny, y) + linalg_col_dot(C, j, nx, ny, x);
+        if (ll)
+            gy[j] = (1 + mean[0]) * q + a[j] + mean[1 + j];
+        else
+            gy[j] = q + a[j] + mean[nx + j];
+    }
+}
+
+/* Exact Hessian-vector products of one level: hx = C v (nx items), hy = A v
+ * (items nx .. nx + ny); scaled = 1: both times 1 + mean[0] (a minibatch of f). */
+__kernel void quadratic_hvp(__global const real *A, __global const real *C, __global const real *v,
+                            __global real *hx, __global real *hy, int nx, int ny, __global const real *mean,
+                            int scaled)
+{
+    int i = get_global_id(0);
+    real c = scaled ? 1 + mean[0] : (real)1;
+    if (i < nx)
+        hx[i] = scaled ? c * linalg_row_dot(C, i, ny, v) : linalg_row_dot(C, i, ny, v);
+    else if (i < nx + ny)
+        hy[i - nx] = scaled ? c * linalg_row_dot(A, i - nx, ny, v) : linalg_row_dot(A, i - nx, ny, v);
+}

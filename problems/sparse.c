@@ -17,14 +17,10 @@ static const char *const metrics[] = {"ll_residual", "x_dist"};
 
 static int init(bloc_problem_t *pb, bloc_error_t *err)
 {
-    pb->nx = pb->ny = (size_t)pb->params[P_N];
-    pb->x_lo = 0; /* g's weights are x: the box keeps them non-negative */
-    pb->x_hi = 1;
-    pb->x0 = bloc_fill(pb->nx, pb->params[P_X0]);
-    pb->y0 = bloc_fill(pb->ny, pb->params[P_Y0]);
-    if (!pb->x0 || !pb->y0)
-        return bloc_error_set(err, BLOC_ERR_NOMEM, "sparse_1000d: out of memory for n = %zu", pb->nx);
-    return BLOC_OK;
+    size_t n = (size_t)pb->params[P_N];
+    int st = bloc_problem_start(pb, n, n, pb->params[P_X0], pb->params[P_Y0], err);
+    /* g's weights are x: the box [0, 1] keeps them non-negative */
+    return st ? st : bloc_problem_box(pb, 0, 1, err);
 }
 
 /* raw: sum y, f + g, ||y - soft(a, x)||^2, dist(x, optimal set)^2 */

@@ -104,12 +104,8 @@ static int init(bloc_problem_t *pb, bloc_error_t *err)
             s->b[i][r] = dot + p[P_NOISE] * bloc_rng_normal(&rn);
         }
     }
-    pb->nx = pb->ny = d;
-    pb->x0 = bloc_fill(d, p[P_X0]);
-    pb->y0 = bloc_fill(d, p[P_Y0]);
-    if (!pb->x0 || !pb->y0)
-        return bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
-    return bloc_problem_box(pb, 0, p[P_XHI], err);
+    int st = bloc_problem_start(pb, d, d, p[P_X0], p[P_Y0], err);
+    return st ? st : bloc_problem_box(pb, 0, p[P_XHI], err);
 }
 
 static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)

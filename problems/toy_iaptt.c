@@ -24,12 +24,9 @@ static const char *const metrics[] = {"x_err", "ll_gap"};
 static int init(bloc_problem_t *pb, bloc_error_t *err)
 {
     const double *p = pb->params;
-    pb->nx = pb->ny = (size_t)p[P_N];
-    pb->x0 = bloc_fill(pb->nx, p[P_X0]);
-    pb->y0 = bloc_fill(pb->ny, p[P_Y0]);
-    if (!pb->x0 || !pb->y0)
-        return bloc_error_set(err, BLOC_ERR_NOMEM, "toy_iaptt_1d: out of memory for n = %zu", pb->nx);
-    int st = bloc_problem_box(pb, p[P_XLO], p[P_XHI], err);
+    int st = bloc_problem_start(pb, (size_t)p[P_N], (size_t)p[P_N], p[P_X0], p[P_Y0], err);
+    if (!st)
+        st = bloc_problem_box(pb, p[P_XLO], p[P_XHI], err);
     return st ? st : bloc_problem_ybox(pb, p[P_YLO], p[P_YHI], err);
 }
 

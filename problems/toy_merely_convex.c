@@ -16,13 +16,8 @@ static const char *const metrics[] = {"x_err", "y_err", "ll_residual"};
 
 static int init(bloc_problem_t *pb, bloc_error_t *err)
 {
-    pb->nx = (size_t)pb->params[P_N];
-    pb->ny = 2 * pb->nx;
-    pb->x0 = bloc_fill(pb->nx, pb->params[P_START]);
-    pb->y0 = bloc_fill(pb->ny, pb->params[P_START]);
-    if (!pb->x0 || !pb->y0)
-        return bloc_error_set(err, BLOC_ERR_NOMEM, "toy_merely_convex: out of memory for n = %zu", pb->nx);
-    return BLOC_OK;
+    size_t n = (size_t)pb->params[P_N];
+    return bloc_problem_start(pb, n, 2 * n, pb->params[P_START], pb->params[P_START], err);
 }
 
 /* raw: F, f, ||x - 1||^2, ||y - 1||^2, ||y1 - x||^2 */

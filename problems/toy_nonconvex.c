@@ -21,12 +21,9 @@ static const char *const metrics[] = {"x_rel_err", "ll_residual"};
 
 static int init(bloc_problem_t *pb, bloc_error_t *err)
 {
-    pb->nx = pb->ny = (size_t)pb->params[P_N];
-    pb->x0 = bloc_fill(pb->nx, pb->params[P_X0]);
-    pb->y0 = bloc_fill(pb->ny, pb->params[P_Y0]);
-    if (!pb->x0 || !pb->y0)
-        return bloc_error_set(err, BLOC_ERR_NOMEM, "toy_nonconvex_1d: out of memory for n = %zu", pb->nx);
-    return bloc_problem_box(pb, pb->params[P_XLO], pb->params[P_XHI], err);
+    size_t n = (size_t)pb->params[P_N];
+    int st = bloc_problem_start(pb, n, n, pb->params[P_X0], pb->params[P_Y0], err);
+    return st ? st : bloc_problem_box(pb, pb->params[P_XLO], pb->params[P_XHI], err);
 }
 
 /* raw: sum F terms, sum sin, sum (x - x*)^2, sum (sin + 1)^2 */

@@ -12,6 +12,9 @@ int bloc_test_run_cli(const char *args, char *out, size_t size);
 /* First line of text copied into line (without the newline). */
 void bloc_test_first_line(const char *text, char *line, size_t size);
 
+/* Whole file as a malloc'd NUL-terminated string (aborts the test if unreadable). */
+char *bloc_test_slurp(const char *path);
+
 /* 1 if text begins with prefix. */
 int bloc_test_starts_with(const char *text, const char *prefix);
 

@@ -8,17 +8,6 @@
 
 #include "support.h"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    static char buf[1 << 18];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return strdup(buf);
-}
-
 /* toy_merely_convex uses only + - * /: PoCL and Oclgrind must give the same
  * bits in fp32 and in fp64 (fixed-shape reductions, FP_CONTRACT OFF), while
  * fp32 and fp64 differ by rounding but agree within tol_fp32. */
@@ -34,7 +23,7 @@ Test(compare, pocl_and_oclgrind_agree_bitwise)
     cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
     char path[1100];
     snprintf(path, sizeof path, "%s/compare.json", dir);
-    char *js = slurp(path);
+    char *js = bloc_test_slurp(path);
     int pairs = 0, identical = 0;
     for (char *p = strstr(js, "\"a\": "); p; p = strstr(p + 1, "\"a\": "))
         pairs++;
@@ -94,7 +83,7 @@ Test(graph, prints_nodes_in_order)
         cr_assert_not_null(p, "'%s' missing or out of order in:\n%s", order[i], out);
     }
     cr_assert_not_null(strstr(out, "x, gxF, gxf_y, gxf_theta, 1000, 1, <inv_c_k>, 0, 1"), "%s", out);
-    cr_assert_not_null(strstr(out, "vectors (fp32): 12, 5.227e+04 bytes on the device"), "%s", out);
+    cr_assert_not_null(strstr(out, "vectors (fp32): 14, 6.027e+04 bytes on the device"), "%s", out);
 }
 
 /* bloc bench on a one-entry suite: a CSV row with positive timings, the
@@ -113,7 +102,7 @@ Test(bench, one_entry_suite)
     cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
     cr_assert_not_null(strstr(out, "hit"), "target x_err<1e-3 not reached:\n%s", out);
     snprintf(path, sizeof path, "%s/out/bench.csv", dir);
-    char *csv = slurp(path);
+    char *csv = bloc_test_slurp(path);
     char *row = strchr(csv, '\n');
     cr_assert_not_null(row);
     double v[6];
@@ -124,14 +113,14 @@ Test(bench, one_entry_suite)
     cr_assert(v[4] > 0 && v[4] <= v[3] && v[3] <= v[5], "device min <= median <= max: %s", row);
     free(csv);
     snprintf(path, sizeof path, "%s/out/nodes.csv", dir);
-    csv = slurp(path);
+    csv = bloc_test_slurp(path);
     int lines = 0;
     for (char *c = csv; *c; c++)
         lines += *c == '\n';
     cr_assert_eq(lines, 1 + 9, "header + one row per node:\n%s", csv);
     free(csv);
     snprintf(path, sizeof path, "%s/out/bench.json", dir);
-    char *js = slurp(path);
+    char *js = bloc_test_slurp(path);
     cr_assert_not_null(strstr(js, "\"bandwidth_gbs\": "), "%s", js);
     cr_assert_not_null(strstr(js, "\"startup_s\": {\"cold\": "), "%s", js);
     free(js);

@@ -73,17 +73,6 @@ Test(meha, toy_nonconvex_1d_fp32) { bloc_run_result_t r; char d[1024]; run_confi
 Test(meha, toy_nonconvex_n1000) { bloc_run_result_t r; char d[1024]; run_config("meha_toy_nonconvex_1d.yaml", "problem.n=1000", &r, d, sizeof d); check_nonconvex(&r, 1000); }
 Test(meha, toy_nonconvex_1d_fp64) { bloc_run_result_t r; char d[1024]; run_config("meha_toy_nonconvex_1d.yaml", "precision=fp64", &r, d, sizeof d); check_nonconvex(&r, 1); }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return strdup(buf);
-}
-
 /* Drops the wall-clock column so trajectories can be compared exactly. */
 static void strip_wall(char *csv)
 {
@@ -115,11 +104,11 @@ Test(meha, trajectory_bitwise_reproducible)
     char d1[1024], d2[1024], p[1100];
     run_config("meha_toy_merely_convex.yaml", "iterations=200", &r, d1, sizeof d1);
     snprintf(p, sizeof p, "%s/trajectory.csv", d1);
-    char *a = slurp(p);
+    char *a = bloc_test_slurp(p);
     run_config("meha_toy_nonconvex_1d.yaml", "iterations=100", &r, d2, sizeof d2); /* something in between */
     run_config("meha_toy_merely_convex.yaml", "iterations=200", &r, d2, sizeof d2);
     snprintf(p, sizeof p, "%s/trajectory.csv", d2);
-    char *b = slurp(p);
+    char *b = bloc_test_slurp(p);
     strip_wall(a);
     strip_wall(b);
     cr_assert(strlen(a) > 200, "trajectory too short: %s", a);
@@ -136,14 +125,14 @@ Test(meha, result_files)
     char d[1024], p[1100];
     run_config("meha_toy_merely_convex.yaml", "log_every=100", &r, d, sizeof d);
     snprintf(p, sizeof p, "%s/trajectory.csv", d);
-    char *csv = slurp(p);
+    char *csv = bloc_test_slurp(p);
     cr_assert(bloc_test_starts_with(csv, "iteration,wall_s,F,f,x_err,y_err,ll_residual\n0,"), "header: %.60s", csv);
     int rows = 0;
     for (char *c = csv; *c; c++)
         rows += *c == '\n';
     cr_assert_eq(rows, 1 + 6, "header + iterations 0,100..500");
     snprintf(p, sizeof p, "%s/summary.json", d);
-    char *js = slurp(p);
+    char *js = bloc_test_slurp(p);
     const char *keys[] = {"\"status\": \"ok\"", "\"name\": \"meha\"", "\"name\": \"toy_merely_convex\"",
                           "\"options\": \"-cl-std=CL1.2 -DBLOC_FP64=0\"", "\"driver\": ", "\"sources_sha256\": ",
                           "\"device_per_iteration_s\": ", "\"x_err\": ", "\"iteration\": 500"};
@@ -209,7 +198,7 @@ Test(meha, divergence_is_reported)
     cr_assert(bloc_test_starts_with(err.message, "diverged at iteration 200: F = nan, f = nan; last finite values at iteration 100: F = "),
               "%s", err.message);
     snprintf(p, sizeof p, "%s/summary.json", d);
-    char *js = slurp(p);
+    char *js = bloc_test_slurp(p);
     cr_assert_not_null(strstr(js, "\"status\": \"diverged\""), "%s", js);
     free(js);
 }

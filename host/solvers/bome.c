@@ -3,19 +3,22 @@
  * theta_T = T proximal gradient steps on phi(x, .) from y (held fixed when
  * differentiating q, as in the paper), d = grad F + lambda grad q with
  * lambda = max(eta_b ||grad q||^2 - grad F . grad q, 0) / ||grad q||^2, and
- * (x, y) <- (x, y) - xi d. lambda is computed on the device from
- * fixed-shape dot products (no read-back). With a nonsmooth g the y update
+ * (x, y) <- (x, y) - xi d (x's step times x_scale, default 1: one weight
+ * per sample gives x a gradient n times smaller than y's). lambda is
+ * computed on the device from fixed-shape dot products (no read-back). With a nonsmooth g the y update
  * is followed by prox_{xi g} (a proximal variant; the paper treats smooth f). */
 #include <math.h>
 
 #include "firstorder.h"
 
-enum { P_XI, P_ETA_B, P_T, P_INNER, NPARAMS };
+enum { P_XI, P_ETA_B, P_T, P_INNER, P_XSCALE, NPARAMS };
 static const bloc_param_spec_t params[NPARAMS] = {
     [P_XI] = {"xi", BLOC_PARAM_REAL, 0.01, 0, HUGE_VAL, BLOC_PARAM_LO_OPEN, "step size on (x, y)"},
     [P_ETA_B] = {"eta_b", BLOC_PARAM_REAL, 0.5, 0, HUGE_VAL, BLOC_PARAM_LO_OPEN, "BOME's eta in phi = eta ||grad q||^2"},
     [P_T] = {"T", BLOC_PARAM_INT, 10, 1, 1000, 0, "inner gradient steps for theta_T"},
     [P_INNER] = {"inner_step", BLOC_PARAM_REAL, 0.1, 0, HUGE_VAL, BLOC_PARAM_LO_OPEN, "inner step size"},
+    [P_XSCALE] = {"x_scale", BLOC_PARAM_REAL, 1, 0, HUGE_VAL, BLOC_PARAM_LO_OPEN,
+                  "step on x = xi * x_scale (for x and y gradients of different scales)"},
 };
 
 static int build(bloc_graph_t *g, bloc_problem_t *pb, const double *p, bloc_error_t *err)
@@ -59,7 +62,8 @@ static int build(bloc_graph_t *g, bloc_problem_t *pb, const double *p, bloc_erro
         if (!(nd = bloc_graph_add(g, BLOC_LIST_STEP, "bome_step", upd[i].n, err)))
             return err->status;
         bloc_arg_vec(nd, upd[i].z); bloc_arg_vec(nd, upd[i].gF); bloc_arg_vec(nd, upd[i].gq);
-        bloc_arg_int(nd, (int)upd[i].n); bloc_arg_real(nd, p[P_XI]); bloc_arg_real(nd, p[P_ETA_B]);
+        bloc_arg_int(nd, (int)upd[i].n); bloc_arg_real(nd, p[P_XI] * (i == 0 ? p[P_XSCALE] : 1));
+        bloc_arg_real(nd, p[P_ETA_B]);
         bloc_arg_vec(nd, dots); bloc_arg_real(nd, upd[i].lo); bloc_arg_real(nd, upd[i].hi);
     }
     return bloc_fo_prox(g, pb, v.x, v.y, p[P_XI], err);

@@ -22,6 +22,12 @@ int bloc_fo_vectors(bloc_graph_t *g, bloc_problem_t *pb, int theta_zero, bloc_fo
 /* (gx, gy) <- gradient of F (BLOC_UL) or phi (BLOC_LL) at (x, y). */
 int bloc_fo_grad(bloc_graph_t *g, bloc_problem_t *pb, bloc_level_t level, int x, int y, int gx, int gy,
                  bloc_error_t *err);
+/* Gradients of one level at (x, y1) and (x, y2) (y2 = -1: one point); any
+ * output -1 = not needed. Uses the problem's grad2 hook (one pass over its
+ * data, unneeded work skipped) when it has one, else grad per point, with
+ * scratch vectors for the outputs not needed. */
+int bloc_fo_grad2(bloc_graph_t *g, bloc_problem_t *pb, bloc_level_t level, int x, int y1, int y2, int gx1,
+                  int gy1, int gx2, int gy2, bloc_error_t *err);
 /* v <- prox_{step g(x, .)}(v); nothing when the LL has no nonsmooth term. */
 int bloc_fo_prox(bloc_graph_t *g, bloc_problem_t *pb, int x, int v, double step, bloc_error_t *err);
 /* dst <- src */

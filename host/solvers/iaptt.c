@@ -32,15 +32,7 @@ static int build(bloc_graph_t *g, bloc_problem_t *pb, const double *p, bloc_erro
         .who = "iaptt", .K = (int)p[P_K], .T = (int)p[P_K], .checkpoint = (int)p[P_CHECKPOINT], .truncate = 1,
         .learn_init = 1, .s = p[P_S], .beta = p[P_MOMENTUM], .hvp = (bloc_hvp_mode_t)p[P_HVP],
     };
-    bloc_unroll_t u;
-    int st = bloc_unroll_build(g, pb, &o, &u, err);
-    if (st)
-        return st;
-    double sp[4] = {p[P_ALPHA_X], p[P_DECAY], 0, 0};
-    int ax = bloc_graph_sched(g, "alpha_x", bloc_sched_decay, sp, err);
-    if (ax < 0)
-        return err->status;
-    return bloc_unroll_ul_step(g, pb, &u, BLOC_SCHEDULED(ax), p[P_ALPHA_Z], err);
+    return bloc_unroll_solver(g, pb, &o, p[P_ALPHA_X], p[P_DECAY], p[P_ALPHA_Z], err);
 }
 
 static const char *const sources[] = {"kernels/hvp.cl", "kernels/unrolled.cl"};

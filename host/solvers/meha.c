@@ -4,9 +4,12 @@
  * i.e. the UL gradient is scaled by 1/c_k; theta starts at y.
  * `variant: code` reproduces the published scripts instead: c_k multiplies
  * the UL gradient and theta starts at 0.
- * One iteration = 6 oracle launches + 3 fused updates (kernels/envelope.cl),
+ * One iteration = 6 oracle calls + 3 fused updates (kernels/envelope.cl),
  * plus a prox launch after the theta and y steps when the LL has a
- * nonsmooth term g (x's part of g's gradient comes with grad_x phi). */
+ * nonsmooth term g (x's part of g's gradient comes with grad_x phi).
+ * Oracle calls go through bloc_fo_grad2 and name only the outputs each
+ * step reads, so a problem with the grad2 hook skips the rest and computes
+ * grad_x phi at (x, theta+) and (x, y) in one pass over its data. */
 #include <math.h>
 
 #include "firstorder.h"
@@ -42,7 +45,7 @@ static int build(bloc_graph_t *g, bloc_problem_t *pb, const double *p, bloc_erro
     bloc_node_t *nd;
 
     /* theta <- prox_{eta g(x,.)}(theta - eta (grad_y f(x, theta) + (theta - y)/gamma)) */
-    if ((st = bloc_fo_grad(g, pb, BLOC_LL, v.x, v.theta, v.gxt, v.gyt, err)))
+    if ((st = bloc_fo_grad2(g, pb, BLOC_LL, v.x, v.theta, -1, -1, v.gyt, -1, -1, err)))
         return st;
     if (!(nd = bloc_graph_add(g, BLOC_LIST_STEP, "meha_theta_step", ny, err)))
         return err->status;
@@ -52,10 +55,10 @@ static int build(bloc_graph_t *g, bloc_problem_t *pb, const double *p, bloc_erro
     if ((st = bloc_fo_prox(g, pb, v.x, v.theta, p[P_ETA], err)))
         return st;
 
-    /* x <- Proj_X(x - alpha (w_k grad_x F(x,y) + grad_x phi(x,y) - grad_x phi(x,theta+))) */
-    if ((st = bloc_fo_grad(g, pb, BLOC_LL, v.x, v.theta, v.gxt, v.gyt, err)) ||
-        (st = bloc_fo_grad(g, pb, BLOC_UL, v.x, v.y, v.gxF, v.gyF, err)) ||
-        (st = bloc_fo_grad(g, pb, BLOC_LL, v.x, v.y, v.gxf, v.gyf, err)))
+    /* x <- Proj_X(x - alpha (w_k grad_x F(x,y) + grad_x phi(x,y) - grad_x phi(x,theta+)));
+     * grad_x phi at theta+ and y in one call (one pass where the problem can) */
+    if ((st = bloc_fo_grad2(g, pb, BLOC_LL, v.x, v.theta, v.y, v.gxt, -1, v.gxf, -1, err)) ||
+        (st = bloc_fo_grad2(g, pb, BLOC_UL, v.x, v.y, -1, v.gxF, -1, -1, -1, err)))
         return st;
     if (!(nd = bloc_graph_add(g, BLOC_LIST_STEP, "meha_x_step", nx, err)))
         return err->status;
@@ -65,8 +68,8 @@ static int build(bloc_graph_t *g, bloc_problem_t *pb, const double *p, bloc_erro
     bloc_node_cost(nd, 7.0 * nx, 5.0 * nx * rs);
 
     /* y <- prox_{beta g(x+,.)}(y - beta (w_k grad_y F(x+,y) + grad_y f(x+,y) - (y - theta)/gamma)) */
-    if ((st = bloc_fo_grad(g, pb, BLOC_UL, v.x, v.y, v.gxF, v.gyF, err)) ||
-        (st = bloc_fo_grad(g, pb, BLOC_LL, v.x, v.y, v.gxf, v.gyf, err)))
+    if ((st = bloc_fo_grad2(g, pb, BLOC_UL, v.x, v.y, -1, -1, v.gyF, -1, -1, err)) ||
+        (st = bloc_fo_grad2(g, pb, BLOC_LL, v.x, v.y, -1, -1, v.gyf, -1, -1, err)))
         return st;
     if (!(nd = bloc_graph_add(g, BLOC_LIST_STEP, "meha_y_step", ny, err)))
         return err->status;

@@ -28,15 +28,7 @@ static int build_common(bloc_graph_t *g, bloc_problem_t *pb, const double *p, co
         .who = who, .K = (int)p[P_K], .T = T, .checkpoint = (int)p[P_CHECKPOINT], .s = p[P_S],
         .hvp = (bloc_hvp_mode_t)p[P_HVP],
     };
-    bloc_unroll_t u;
-    int st = bloc_unroll_build(g, pb, &o, &u, err);
-    if (st)
-        return st;
-    double sp[4] = {p[P_ALPHA], p[P_DECAY], 0, 0};
-    int ax = bloc_graph_sched(g, "alpha", bloc_sched_decay, sp, err);
-    if (ax < 0)
-        return err->status;
-    return bloc_unroll_ul_step(g, pb, &u, BLOC_SCHEDULED(ax), 0, err);
+    return bloc_unroll_solver(g, pb, &o, p[P_ALPHA], p[P_DECAY], 0, err);
 }
 
 static int build_rhg(bloc_graph_t *g, bloc_problem_t *pb, const double *p, bloc_error_t *err)

@@ -304,3 +304,17 @@ int bloc_unroll_ul_step(bloc_graph_t *g, bloc_problem_t *pb, bloc_unroll_t *u, b
     bloc_arg_int(nd, (int)nz); bloc_arg_real(nd, az); bloc_arg_real(nd, pb->y_lo); bloc_arg_real(nd, pb->y_hi);
     return BLOC_OK;
 }
+
+int bloc_unroll_solver(bloc_graph_t *g, bloc_problem_t *pb, const bloc_unroll_opts_t *o, double alpha, double decay,
+                       double az, bloc_error_t *err)
+{
+    bloc_unroll_t u;
+    int st = bloc_unroll_build(g, pb, o, &u, err);
+    if (st)
+        return st;
+    double sp[4] = {alpha, decay, 0, 0};
+    int ax = bloc_graph_sched(g, "alpha_x", bloc_sched_decay, sp, err);
+    if (ax < 0)
+        return err->status;
+    return bloc_unroll_ul_step(g, pb, &u, BLOC_SCHEDULED(ax), az, err);
+}

@@ -63,4 +63,10 @@ int bloc_unroll_ul_step(bloc_graph_t *g, bloc_problem_t *pb, bloc_unroll_t *u, b
 /* Step-size schedule p0 / (1 + k / p1); constant p0 when p1 = 0. */
 double bloc_sched_decay(long k, const double *p);
 
+/* The whole build of an unrolled solver: the trajectory and reverse pass
+ * for `o`, then the UL step with x step alpha / (1 + k / decay) (decay 0:
+ * constant) and z step az (0: z not learned). */
+int bloc_unroll_solver(bloc_graph_t *g, bloc_problem_t *pb, const bloc_unroll_opts_t *o, double alpha, double decay,
+                       double az, bloc_error_t *err);
+
 #endif

@@ -1,0 +1,352 @@
+/* Time per MEHA iteration on hyperclean against its roofline bound.
+ *
+ *   bloc_bench_hyperclean [--config PATH] [--set key=value]... [--device D]
+ *                         [--iters N] [--fresh-probe] [--no-clblast]
+ *
+ * Builds the run's iteration graph as `bloc run` does (config default
+ * configs/meha_hyperclean.yaml), replays the step list N times with
+ * profiling events and reports per kernel: median time, the flops and bytes
+ * of the node cost model and the roofline bound max(bytes / bandwidth,
+ * flops / peak) with peaks from bench/probe.c (bandwidth of a 256 MiB
+ * buffer: every matrix is read from memory, no credit for caches). Wall time
+ * per iteration: N iterations enqueued back to back, one clFinish. Then the
+ * same forward and backward products through CLBlast (Sgemm on the same
+ * buffers and queue), timed, checked against bloc's kernels and run twice
+ * to see whether they give the same bits. The last line is JSON for
+ * bench/hyperclean_roofline.sh. */
+#include "runtime.h"
+
+#include <clblast_c.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "graph.h"
+#include "probe.h"
+#include "problem.h"
+#include "solver.h"
+
+#define MAX_SOURCES 16
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static int fail(const bloc_error_t *err)
+{
+    fprintf(stderr, "%s\n", err->message);
+    return 1;
+}
+
+static void add_source(const char **src, int *ns, const char *name)
+{
+    for (int i = 0; i < *ns; i++)
+        if (!strcmp(src[i], name))
+            return;
+    if (*ns < MAX_SOURCES)
+        src[(*ns)++] = name;
+}
+
+/* Runtime, problem and step list as run.c builds them (no eval list). */
+static int build(const bloc_config_t *cfg, bloc_runtime_t *rt, bloc_problem_t *pb, bloc_graph_t *g,
+                 bloc_error_t *err)
+{
+    int st = bloc_problem_create(pb, cfg->problem, cfg->problem_params, cfg->seed, err);
+    if (st)
+        return st;
+    const char *src[MAX_SOURCES];
+    int ns = 0;
+    add_source(src, &ns, "kernels/vec.cl");
+    add_source(src, &ns, "kernels/reduce.cl");
+    add_source(src, &ns, "kernels/prox.cl");
+    for (int i = 0; i < cfg->solver->nsources; i++)
+        add_source(src, &ns, cfg->solver->sources[i]);
+    for (int i = 0; i < cfg->problem->nkernel_libs; i++)
+        add_source(src, &ns, cfg->problem->kernel_libs[i]);
+    add_source(src, &ns, cfg->problem->kernel_source);
+    if ((st = bloc_runtime_build(rt, src, ns, err)))
+        return st;
+    bloc_graph_init(g, rt, (size_t)cfg->local_size, cfg->reduce_groups);
+    if (cfg->problem->setup && (st = cfg->problem->setup(pb, g, err)))
+        return st;
+    if ((st = cfg->solver->build(g, pb, cfg->solver_params, err)))
+        return st;
+    return bloc_graph_finalize(g, err);
+}
+
+typedef struct {
+    double fwd_s, bwd_s;     /* best of the timed calls */
+    double fwd_err, bwd_err; /* max |clblast - bloc| / (1 + |bloc|) */
+    int fwd_same_bits, bwd_same_bits;
+    int ok;
+} clblast_result_t;
+
+/* Best time of `reps` calls of one Sgemm/Dgemm; the first call (kernel
+ * compile) is not timed. */
+static int gemm(bloc_runtime_t *rt, int fp64, CLBlastTranspose ta, CLBlastTranspose tb, size_t m, size_t n,
+                size_t k, cl_mem a, size_t lda, cl_mem b, size_t ldb, cl_mem c, size_t ldc, int reps, double *best)
+{
+    *best = HUGE_VAL;
+    for (int r = 0; r <= reps; r++) {
+        cl_event ev = NULL;
+        CLBlastStatusCode s = fp64 ? CLBlastDgemm(CLBlastLayoutRowMajor, ta, tb, m, n, k, 1.0, a, 0, lda, b, 0, ldb,
+                                                  0.0, c, 0, ldc, &rt->queue, &ev)
+                                   : CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, m, n, k, 1.0f, a, 0, lda, b, 0, ldb,
+                                                  0.0f, c, 0, ldc, &rt->queue, &ev);
+        if (s != CLBlastSuccess) {
+            fprintf(stderr, "CLBlast gemm failed: status %d\n", (int)s);
+            return 1;
+        }
+        clWaitForEvents(1, &ev);
+        cl_ulong t0 = 0, t1 = 0;
+        clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof t0, &t0, NULL);
+        clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL);
+        clReleaseEvent(ev);
+        if (r > 0 && 1e-9 * (double)(t1 - t0) < *best)
+            *best = 1e-9 * (double)(t1 - t0);
+    }
+    return 0;
+}
+
+static int read_all(bloc_graph_t *g, int v, double **out, bloc_error_t *err)
+{
+    *out = malloc((g->vecs[v].n + 1) * sizeof **out);
+    return *out ? bloc_graph_read(g, v, *out, err) : BLOC_ERR_NOMEM;
+}
+
+/* Forward Z = A W' (n x K) and backward G = R' A (K x d) of the train split
+ * through CLBlast, against hc_forward's logits (recomputed here on the host
+ * from the device's A and y, in double) and hc_backward's product. */
+static int clblast_compare(bloc_graph_t *g, const bloc_problem_t *pb, int reps, clblast_result_t *res,
+                           bloc_error_t *err)
+{
+    memset(res, 0, sizeof *res);
+    int vA = bloc_graph_find_vec(g, "hc_A_train"), vy = bloc_graph_find_vec(g, "y"),
+        vR = bloc_graph_find_vec(g, "hc_R_train");
+    if (vA < 0 || vy < 0 || vR < 0)
+        return BLOC_OK; /* not hyperclean */
+    size_t K = 10, ny = pb->ny, d = ny / K - 1, n = pb->nx;
+    int fp64 = g->rt->precision == BLOC_FP64;
+    int vZ = bloc_graph_vec(g, "cb_Z", 2 * n * K, NULL, err), vG = bloc_graph_vec(g, "cb_G", 2 * K * d, NULL, err);
+    if (vZ < 0 || vG < 0)
+        return err->status;
+    /* random y and R so the products are not trivial */
+    double *yv = malloc(ny * sizeof *yv), *rv = malloc(n * K * sizeof *rv);
+    for (size_t i = 0; i < ny; i++)
+        yv[i] = 0.01 * (double)((i * 7919) % 201) - 1.0;
+    for (size_t i = 0; i < n * K; i++)
+        rv[i] = 1e-4 * ((double)((i * 104729) % 2001) - 1000.0);
+    int st = bloc_graph_write(g, vy, yv, err);
+    if (!st)
+        st = bloc_graph_write(g, vR, rv, err);
+    free(yv);
+    free(rv);
+    if (st)
+        return st;
+    cl_mem A = g->vecs[vA].mem, Y = g->vecs[vy].mem, R = g->vecs[vR].mem, Z = g->vecs[vZ].mem, G = g->vecs[vG].mem;
+    clblast_result_t r = {0};
+    if (gemm(g->rt, fp64, CLBlastTransposeNo, CLBlastTransposeYes, n, K, d, A, d, Y, d, Z, K, reps, &r.fwd_s) ||
+        gemm(g->rt, fp64, CLBlastTransposeYes, CLBlastTransposeNo, K, d, n, R, K, A, d, G, d, reps, &r.bwd_s))
+        return BLOC_OK;
+    double *z1, *g1, *a, *y, *rr;
+    if ((st = read_all(g, vZ, &z1, err)) || (st = read_all(g, vG, &g1, err)))
+        return st;
+    /* second run into the other half: same bits? */
+    size_t zs = n * K, gs = K * d;
+    cl_event ev[2];
+    if (fp64) {
+        CLBlastDgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes, n, K, d, 1.0, A, 0, d, Y, 0, d,
+                     0.0, Z, zs, K, &g->rt->queue, &ev[0]);
+        CLBlastDgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, K, d, n, 1.0, R, 0, K, A, 0, d,
+                     0.0, G, gs, d, &g->rt->queue, &ev[1]);
+    } else {
+        CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes, n, K, d, 1.0f, A, 0, d, Y, 0, d,
+                     0.0f, Z, zs, K, &g->rt->queue, &ev[0]);
+        CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, K, d, n, 1.0f, R, 0, K, A, 0, d,
+                     0.0f, G, gs, d, &g->rt->queue, &ev[1]);
+    }
+    clWaitForEvents(2, ev);
+    clReleaseEvent(ev[0]);
+    clReleaseEvent(ev[1]);
+    double *z2, *g2;
+    if ((st = read_all(g, vZ, &z2, err)) || (st = read_all(g, vG, &g2, err)) || (st = read_all(g, vA, &a, err)) ||
+        (st = read_all(g, vy, &y, err)) || (st = read_all(g, vR, &rr, err)))
+        return st;
+    r.fwd_same_bits = memcmp(z1, z2 + zs, zs * sizeof *z1) == 0;
+    r.bwd_same_bits = memcmp(g1, g2 + gs, gs * sizeof *g1) == 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < K; c++) {
+            double s = 0;
+            for (size_t j = 0; j < d; j++)
+                s += a[i * d + j] * y[c * d + j];
+            double e = fabs(z1[i * K + c] - s) / (1 + fabs(s));
+            r.fwd_err = e > r.fwd_err ? e : r.fwd_err;
+        }
+    for (size_t c = 0; c < K; c++)
+        for (size_t j = 0; j < d; j++) {
+            double s = 0;
+            for (size_t i = 0; i < n; i++)
+                s += rr[i * K + c] * a[i * d + j];
+            double e = fabs(g1[c * d + j] - s) / (1 + fabs(s));
+            r.bwd_err = e > r.bwd_err ? e : r.bwd_err;
+        }
+    r.ok = 1;
+    *res = r;
+    free(z1); free(z2); free(g1); free(g2); free(a); free(y); free(rr);
+    return BLOC_OK;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = "configs/meha_hyperclean.yaml", *device = NULL;
+    const char *sets[64];
+    int nsets = 0, iters = 20, fresh = 0, use_clblast = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int more = i + 1 < argc;
+        if (!strcmp(a, "--config") && more)
+            path = argv[++i];
+        else if (!strcmp(a, "--set") && more && nsets < 64)
+            sets[nsets++] = argv[++i];
+        else if (!strcmp(a, "--device") && more)
+            device = argv[++i];
+        else if (!strcmp(a, "--iters") && more)
+            iters = atoi(argv[++i]);
+        else if (!strcmp(a, "--fresh-probe"))
+            fresh = 1;
+        else if (!strcmp(a, "--no-clblast"))
+            use_clblast = 0;
+        else {
+            fprintf(stderr, "usage: %s [--config PATH] [--set key=value]... [--device D] [--iters N] "
+                            "[--fresh-probe] [--no-clblast]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (iters < 3)
+        iters = 3;
+    bloc_config_t cfg;
+    bloc_error_t err;
+    if (bloc_config_load(&cfg, path, &err))
+        return fail(&err);
+    for (int i = 0; i < nsets; i++)
+        if (bloc_config_set(&cfg, sets[i], &err))
+            return fail(&err);
+    if (device)
+        snprintf(cfg.device, sizeof cfg.device, "%s", device);
+    bloc_runtime_t rt;
+    bloc_problem_t pb;
+    bloc_graph_t g;
+    memset(&pb, 0, sizeof pb);
+    memset(&g, 0, sizeof g);
+    if (bloc_runtime_create(&rt, cfg.device, cfg.precision, &err))
+        return fail(&err);
+    bloc_peaks_t pk;
+    if (bloc_probe_peaks(&rt, fresh, &pk, &err))
+        return fail(&err);
+    printf("device: %s (%s, driver %s)\n", rt.dev.device_name, rt.dev.platform_name, rt.dev.driver_version);
+    printf("probe%s: bandwidth %.1f GB/s (256 MiB buffer), %.1f GB/s (16 MiB); fp32 FMA %.1f GFLOP/s "
+           "(8 chains), %.1f GFLOP/s (1 chain, clpeak's shape); launch %.1f us\n",
+           pk.from_cache ? " (cached)" : "", pk.bw_dram, pk.bw_l3, pk.fma_peak, pk.fma_chain, pk.launch_us);
+    double t0 = now_s();
+    if (build(&cfg, &rt, &pb, &g, &err))
+        return fail(&err);
+    printf("%s on %s, %s: graph built in %.2f s, %d launches per iteration\n", cfg.solver->name, cfg.problem->name,
+           bloc_precision_name(cfg.precision), now_s() - t0, g.nnodes[BLOC_LIST_STEP]);
+    int nn = g.nnodes[BLOC_LIST_STEP];
+    /* warm-up: PoCL compiles each (kernel, local size) on first launch */
+    for (int k = 0; k < 3; k++)
+        if (bloc_graph_enqueue(&g, BLOC_LIST_STEP, k, NULL, &err))
+            return fail(&err);
+    clFinish(rt.queue);
+    /* wall time: iters iterations back to back */
+    double w0 = now_s();
+    for (int k = 0; k < iters; k++)
+        if (bloc_graph_enqueue(&g, BLOC_LIST_STEP, 3 + k, NULL, &err))
+            return fail(&err);
+    clFinish(rt.queue);
+    double wall = (now_s() - w0) / iters;
+    /* per node: profiled iterations */
+    double *t = malloc((size_t)nn * (size_t)iters * sizeof *t), *it = malloc((size_t)iters * sizeof *it);
+    cl_event *ev = malloc((size_t)nn * sizeof *ev);
+    for (int k = 0; k < iters; k++) {
+        if (bloc_graph_enqueue(&g, BLOC_LIST_STEP, 3 + iters + k, ev, &err))
+            return fail(&err);
+        clFinish(rt.queue);
+        it[k] = 0;
+        for (int i = 0; i < nn; i++) {
+            cl_ulong a = 0, b = 0;
+            clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_START, sizeof a, &a, NULL);
+            clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_END, sizeof b, &b, NULL);
+            clReleaseEvent(ev[i]);
+            t[(size_t)i * iters + k] = 1e-9 * (double)(b - a);
+            it[k] += t[(size_t)i * iters + k];
+        }
+    }
+    double bw = pk.bw_dram * 1e9, peak = pk.fma_peak * 1e9;
+    double sum_t = 0, sum_bound = 0, sum_f = 0, sum_b = 0;
+    printf("\n%-4s %-20s %10s %10s %10s %10s %7s\n", "node", "kernel", "MFLOP", "MB", "median us", "bound us",
+           "ratio");
+    for (int i = 0; i < nn; i++) {
+        const bloc_node_t *nd = &g.nodes[BLOC_LIST_STEP][i];
+        double med = median(t + (size_t)i * iters, iters);
+        double bound = fmax(nd->bytes / bw, nd->flops / peak);
+        sum_t += med;
+        sum_bound += bound;
+        sum_f += nd->flops;
+        sum_b += nd->bytes;
+        printf("%-4d %-20s %10.2f %10.2f %10.1f %10.1f %7.2f\n", i, nd->kernel, nd->flops * 1e-6, nd->bytes * 1e-6,
+               1e6 * med, 1e6 * bound, bound > 0 ? med / bound : 0.0);
+    }
+    double best_it = HUGE_VAL;
+    for (int k = 0; k < iters; k++)
+        best_it = fmin(best_it, it[k]);
+    double med_it = median(it, iters);
+    double whole = fmax(sum_b / bw, sum_f / peak);
+    printf("\nper iteration: %.1f MFLOP, %.1f MB; roofline bound %.2f ms (sum over kernels of max(bytes/bw, "
+           "flops/peak); whole iteration max(...) = %.2f ms)\n", sum_f * 1e-6, sum_b * 1e-6, 1e3 * sum_bound,
+           1e3 * whole);
+    printf("device time per iteration: median %.2f ms, best %.2f ms (sum of kernel times); wall %.2f ms "
+           "(%d iterations back to back)\n", 1e3 * med_it, 1e3 * best_it, 1e3 * wall, iters);
+    printf("ratio to the bound: %.2fx (median device), %.2fx (best device), %.2fx (wall)\n", med_it / sum_bound,
+           best_it / sum_bound, wall / sum_bound);
+    clblast_result_t cb = {0};
+    if (use_clblast && clblast_compare(&g, &pb, 5, &cb, &err))
+        return fail(&err);
+    if (cb.ok)
+        printf("CLBlast %s (untuned database on this device): forward A W' %.2f ms, backward R' A %.2f ms; max "
+               "relative error vs double %.1e / %.1e; same bits run to run: %s / %s\n",
+               cfg.precision == BLOC_FP64 ? "Dgemm" : "Sgemm", 1e3 * cb.fwd_s, 1e3 * cb.bwd_s, cb.fwd_err,
+               cb.bwd_err, cb.fwd_same_bits ? "yes" : "no", cb.bwd_same_bits ? "yes" : "no");
+    printf("{\"device\": \"%s\", \"iters\": %d, \"launches\": %d, \"mflop\": %.3f, \"mbytes\": %.3f, "
+           "\"bound_ms\": %.4f, \"device_median_ms\": %.4f, \"device_best_ms\": %.4f, \"wall_ms\": %.4f, "
+           "\"bw_gbs\": %.2f, \"bw_l3_gbs\": %.2f, \"fma_gflops\": %.2f, \"fma_chain_gflops\": %.2f, "
+           "\"clblast_fwd_ms\": %.4f, \"clblast_bwd_ms\": %.4f}\n",
+           rt.dev.device_name, iters, nn, sum_f * 1e-6, sum_b * 1e-6, 1e3 * sum_bound, 1e3 * med_it, 1e3 * best_it,
+           1e3 * wall, pk.bw_dram, pk.bw_l3, pk.fma_peak, pk.fma_chain, cb.ok ? 1e3 * cb.fwd_s : -1.0,
+           cb.ok ? 1e3 * cb.bwd_s : -1.0);
+    free(t);
+    free(it);
+    free(ev);
+    bloc_graph_release(&g);
+    bloc_problem_destroy(&pb);
+    bloc_runtime_release(&rt);
+    return 0;
+}

@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""MEHA on hyperclean in PyTorch: the peer of bench/hyperclean_roofline.sh.
+
+Same data (hyperclean_data.py replicates bloc's seeded draw bit for bit), same
+model (linear 784 -> 10 with bias, softmax CE, (mu/2)||W||^2), same start
+(x = 0, y = theta = 0), same update rules as host/solvers/meha.c (paper form,
+shared/spec/algorithms.md), fp32, same iteration count. Two ways to get the
+gradients:
+  manual    the closed forms bloc's kernels compute (one GEMM per forward or
+            backward pass, the LL forward at theta and y as one 784 x 20 GEMM)
+  autograd  torch.autograd.grad on the objectives, as most users would write it
+Prints the BLAS PyTorch uses and its thread count, then one JSON line.
+
+    hyperclean_meha_torch.py [--iters N] [--warmup W] [--threads T] [--mode manual|autograd]
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hyperclean_data  # noqa: E402
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--iters", type=int, default=50)
+ap.add_argument("--warmup", type=int, default=5)
+ap.add_argument("--threads", type=int, default=2)
+ap.add_argument("--mode", choices=["manual", "autograd"], default="manual")
+ap.add_argument("--seed", type=int, default=0)
+# configs/meha_hyperclean.yaml
+for k, v in dict(alpha=1000.0, beta=0.05, eta=0.05, gamma=1.0, c0=1.0, p=0.49, mu=1e-3).items():
+    ap.add_argument("--" + k, type=float, default=v)
+a = ap.parse_args()
+
+torch.set_num_threads(a.threads)
+print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
+for line in torch.__config__.show().splitlines():
+    if "BLAS" in line or "CPU capability" in line:
+        print("  " + line.strip()[:200])
+blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+print(f"  libblas.so.3 -> {blas}")
+
+d = hyperclean_data.draw(seed=a.seed)
+f32 = torch.float32
+A = torch.tensor(d["A_train"], dtype=f32)
+t = torch.tensor(d["t_train"])
+Av = torch.tensor(d["A_val"], dtype=f32)
+tv = torch.tensor(d["t_val"])
+n, nv, K = A.shape[0], Av.shape[0], 10
+rows, rows_v = torch.arange(n), torch.arange(nv)
+
+
+def ce_rows(Z, labels):
+    return torch.logsumexp(Z, 1) - Z[torch.arange(Z.shape[0]), labels]
+
+
+# ---- manual gradients (equations (1)-(6) of problems/hyperclean.cl)
+def residual(Z, labels, scale):
+    """R = scale (softmax(Z) - onehot), scale per row."""
+    P = torch.softmax(Z, 1)
+    P[torch.arange(Z.shape[0]), labels] -= 1
+    return P * scale[:, None]
+
+
+def grad_y_f(x, W, b):
+    Z = A @ W.t() + b
+    R = residual(Z, t, torch.sigmoid(x) / n)
+    return R.t() @ A + a.mu * W, R.sum(0)
+
+
+def grad_y_F(W, b):
+    Z = Av @ W.t() + b
+    R = residual(Z, tv, torch.full((nv,), 1.0 / nv))
+    return R.t() @ Av, R.sum(0)
+
+
+def grad_x_diff(x, W, b, tW, tb):
+    """grad_x f(x, y) - grad_x f(x, theta): one forward GEMM for both points."""
+    Z = A @ torch.cat([W, tW]).t()
+    cy = ce_rows(Z[:, :K] + b, t)
+    ct = ce_rows(Z[:, K:] + tb, t)
+    s = torch.sigmoid(x)
+    return s * (1 - s) * (cy - ct) / n
+
+
+def step_manual(k, x, W, b, tW, tb):
+    ick = 1.0 / (a.c0 * (k + 1) ** a.p)
+    gW, gb = grad_y_f(x, tW, tb)
+    tW = tW - a.eta * (gW + (tW - W) / a.gamma)
+    tb = tb - a.eta * (gb + (tb - b) / a.gamma)
+    x = x - a.alpha * grad_x_diff(x, W, b, tW, tb)  # grad_x F = 0
+    gFW, gFb = grad_y_F(W, b)
+    gW, gb = grad_y_f(x, W, b)
+    W = W - a.beta * (ick * gFW + gW - (W - tW) / a.gamma)
+    b = b - a.beta * (ick * gFb + gb - (b - tb) / a.gamma)
+    return x, W, b, tW, tb
+
+
+# ---- autograd
+def f_obj(x, W, b):
+    ce = torch.nn.functional.cross_entropy(torch.addmm(b, A, W.t()), t, reduction="none")
+    return (torch.sigmoid(x) * ce).mean() + 0.5 * a.mu * (W * W).sum()
+
+
+def F_obj(W, b):
+    return torch.nn.functional.cross_entropy(torch.addmm(b, Av, W.t()), tv)
+
+
+def step_autograd(k, x, W, b, tW, tb):
+    ick = 1.0 / (a.c0 * (k + 1) ** a.p)
+    tW.requires_grad_(True)
+    tb.requires_grad_(True)
+    gW, gb = torch.autograd.grad(f_obj(x, tW, tb), (tW, tb))
+    with torch.no_grad():
+        tW = tW - a.eta * (gW + (tW - W) / a.gamma)
+        tb = tb - a.eta * (gb + (tb - b) / a.gamma)
+    x.requires_grad_(True)
+    (gx,) = torch.autograd.grad(f_obj(x, W, b) - f_obj(x, tW, tb), (x,))  # F does not depend on x
+    with torch.no_grad():
+        x = x - a.alpha * gx
+    W.requires_grad_(True)
+    b.requires_grad_(True)
+    gW, gb = torch.autograd.grad(ick * F_obj(W, b) + f_obj(x, W, b), (W, b))
+    with torch.no_grad():
+        W = W - a.beta * (gW - (W - tW) / a.gamma)
+        b = b - a.beta * (gb - (b - tb) / a.gamma)
+    return x, W.detach(), b.detach(), tW.detach(), tb.detach()
+
+
+step = step_manual if a.mode == "manual" else step_autograd
+x = torch.zeros(n)
+W, b = torch.zeros(K, A.shape[1]), torch.zeros(K)
+tW, tb = W.clone(), b.clone()
+state = (x, W, b, tW, tb)
+with torch.set_grad_enabled(a.mode == "autograd"):
+    for k in range(a.warmup):
+        state = step(k, *state)
+    t0 = time.perf_counter()
+    for k in range(a.warmup, a.warmup + a.iters):
+        state = step(k, *state)
+    sec = (time.perf_counter() - t0) / a.iters
+x, W, b, tW, tb = state
+with torch.no_grad():
+    Fv = F_obj(W, b).item()
+    val_acc = (torch.addmm(b, Av, W.t()).argmax(1) == tv).float().mean().item()
+    clean = torch.tensor(d["clean"], dtype=f32)
+    pred = (x >= 0).float()
+    f1 = (2 * (pred * clean).sum() / (pred.sum() + clean.sum())).item()
+print(f"{a.mode}: {1e3 * sec:.2f} ms per iteration over {a.iters} iterations (after {a.warmup}); "
+      f"after {a.warmup + a.iters}: F {Fv:.6f}, val_acc {val_acc:.4f}, F1 {f1:.4f}")
+print(json.dumps(dict(mode=a.mode, threads=torch.get_num_threads(), ms_per_iter=1e3 * sec,
+                      iterations=a.warmup + a.iters, F=Fv, val_acc=val_acc, f1=f1, blas=blas)))

@@ -1,0 +1,290 @@
+/* hyperclean: data hyper-cleaning on Fashion-MNIST (shared/spec/problems.md),
+ * linear model 784 -> 10 (the two-layer 784 -> 300 -> 10 model is not built
+ * yet). From the 60000 training images (pixels / 255): a seeded disjoint
+ * draw of n_train / n_val / n_test samples, a fraction `corruption` of the
+ * train labels changed to a different random class (recorded). x in
+ * R^n_train holds one weight logit per train sample:
+ *   LL  f(x, y) = (1/n) sum_i w_i CE(y; a_i, noisy_i) + (mu/2) ||W||^2,  w_i = sigma(x_i)
+ *   UL  F(y)    = mean CE on validation
+ * `weights: uniform` (w_i = 1) and `weights: oracle` (w_i = 1 on the clean
+ * samples, 0 on the corrupted) give the naive and oracle reference models,
+ * e.g. with the LL-only solver ll_prox_gd. Kernels and equations:
+ * problems/hyperclean.cl.
+ *
+ * Metrics at every log point: validation and test accuracy of y, the F1 of
+ * "x_i >= 0 means clean" and of "x_i > median(x) means clean" against the
+ * recorded corruption (clean is the positive class), and, when
+ * refit_steps > 0, the validation and test accuracy of the refit: the LL
+ * solved again from y = 0 with the current weights by refit_steps steps of
+ * Nesterov's accelerated gradient (the cleaning itself, without the fit to
+ * validation that single-loop methods put into y). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmnist.h"
+#include "problem.h"
+#include "softmax.h"
+
+#define K BLOC_FMNIST_CLASSES
+
+enum { P_NTR, P_NVAL, P_NTE, P_RHO, P_MU, P_WEIGHTS, P_X0, P_REFIT, P_REFIT_STEP, P_REFIT_MOM, NPARAMS };
+enum { OUT_R = BLOC_SM_OUT_R, OUT_CE = BLOC_SM_OUT_CE, OUT_GX = BLOC_SM_OUT_GX, OUT_CORRECT = BLOC_SM_OUT_CORRECT };
+static const char *const weight_words[] = {"learned", "uniform", "oracle", NULL};
+static const bloc_param_spec_t params[NPARAMS] = {
+    [P_NTR] = {"n_train", BLOC_PARAM_INT, 5000, 1, 60000, 0, "train samples (LL; x has one entry per sample)"},
+    [P_NVAL] = {"n_val", BLOC_PARAM_INT, 5000, 1, 60000, 0, "validation samples (UL)"},
+    [P_NTE] = {"n_test", BLOC_PARAM_INT, 10000, 1, 60000, 0, "test samples (metrics only)"},
+    [P_RHO] = {"corruption", BLOC_PARAM_REAL, 0.5, 0, 1, 0, "fraction of train labels changed to another class"},
+    [P_MU] = {"mu", BLOC_PARAM_REAL, 1e-3, 0, HUGE_VAL, 0, "LL ridge (mu/2)||W||^2"},
+    [P_WEIGHTS] = {"weights", BLOC_PARAM_CHOICE, BLOC_SM_LEARNED, 0, 2, 0,
+                   "learned: sigma(x_i); uniform: 1 (naive model); oracle: 1 on clean samples, 0 on corrupted",
+                   weight_words},
+    [P_X0] = {"x0", BLOC_PARAM_REAL, 0, -HUGE_VAL, HUGE_VAL, 0, "start value of every x_i"},
+    [P_REFIT] = {"refit_steps", BLOC_PARAM_INT, 0, 0, 100000, 0,
+                 "accelerated gradient steps of the refit at each log point (0: no refit)"},
+    [P_REFIT_STEP] = {"refit_step", BLOC_PARAM_REAL, 0.05, 0, HUGE_VAL, BLOC_PARAM_LO_OPEN, "refit step size"},
+    [P_REFIT_MOM] = {"refit_momentum", BLOC_PARAM_REAL, 0.97, 0, 1, BLOC_PARAM_HI_OPEN, "refit momentum"},
+};
+
+static const char *const metrics[] = {"val_acc", "test_acc", "f1", "f1_median", "refit_val_acc", "refit_test_acc"};
+
+enum { TR = BLOC_FMNIST_TRAIN, VAL = BLOC_FMNIST_VAL, TE = BLOC_FMNIST_TEST, NSPLITS = BLOC_FMNIST_SPLITS };
+
+typedef struct {
+    size_t n[NSPLITS], d, ncorrupt;
+    bloc_fmnist_t data; /* host data; setup uploads and frees the images */
+    bloc_sm_split_t split[NSPLITS]; /* device data vectors per split */
+    int vterms[NSPLITS], vR[NSPLITS];
+    int vclean, vce2, vwsq, vf1, vyr, vv, vg;
+} hc_t;
+
+/* ---- loading */
+
+static void destroy(bloc_problem_t *pb)
+{
+    hc_t *h = pb->data;
+    if (!h)
+        return;
+    bloc_fmnist_free(&h->data);
+    free(h);
+    pb->data = NULL;
+}
+
+static int init(bloc_problem_t *pb, bloc_error_t *err)
+{
+    const double *p = pb->params;
+    size_t n[NSPLITS] = {(size_t)p[P_NTR], (size_t)p[P_NVAL], (size_t)p[P_NTE]};
+    hc_t *h = calloc(1, sizeof *h);
+    if (!h)
+        return bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
+    pb->data = h;
+    int st = bloc_fmnist_load("hyperclean", pb->seed, n, p[P_RHO], &h->data, err);
+    if (st)
+        return st;
+    h->d = h->data.d;
+    for (int s = 0; s < NSPLITS; s++)
+        h->n[s] = n[s];
+    h->ncorrupt = h->data.ncorrupt;
+    pb->nx = n[TR];
+    pb->ny = K * h->d + K;
+    pb->x0 = bloc_fill(pb->nx, p[P_X0]);
+    pb->y0 = bloc_fill(pb->ny, 0);
+    if (!pb->x0 || !pb->y0)
+        return bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
+    return BLOC_OK;
+}
+
+static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    static const char *const names[NSPLITS] = {"train", "val", "test"};
+    char nm[BLOC_NAME_LEN];
+    size_t ntr = h->n[TR];
+    for (int s = 0; s < NSPLITS; s++) {
+        struct { int *id; const char *what; size_t n; const double *init; } v[] = {
+            {&h->split[s].A, "A", h->n[s] * h->d, h->data.A[s]}, {&h->split[s].labels, "labels", h->n[s], h->data.t[s]},
+            {&h->vterms[s], "terms", 2 * h->n[s], NULL}, {&h->vR[s], "R", (s == TR ? 2 : 1) * h->n[s] * K, NULL}};
+        for (size_t k = 0; k < sizeof v / sizeof *v; k++) {
+            snprintf(nm, sizeof nm, "hc_%s_%s", v[k].what, names[s]);
+            if ((*v[k].id = bloc_graph_vec(g, nm, v[k].n, v[k].init, err)) < 0)
+                return err->status;
+        }
+        h->split[s].n = (int)h->n[s];
+        h->split[s].d = (int)h->d;
+        free(h->data.A[s]);
+        h->data.A[s] = NULL;
+    }
+    struct { int *id; const char *name; size_t n; const double *init; } v[] = {
+        {&h->vclean, "hc_clean", ntr, h->data.clean}, {&h->vce2, "hc_ce_scratch", ntr, NULL},
+        {&h->vwsq, "hc_wsq", K * h->d, NULL},
+        {&h->vf1, "hc_f1_terms", 4 * ntr, NULL}, {&h->vyr, "hc_refit_y", pb->ny, NULL},
+        {&h->vv, "hc_refit_v", pb->ny, NULL},    {&h->vg, "hc_refit_g", pb->ny, NULL}};
+    for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+        if ((*v[k].id = bloc_graph_vec(g, v[k].name, v[k].n, v[k].init, err)) < 0)
+            return err->status;
+    return BLOC_OK;
+}
+
+/* ---- oracle nodes (problems/softmax.h) */
+
+static int weight_mode(const bloc_problem_t *pb, int split)
+{
+    return split == TR ? (int)pb->params[P_WEIGHTS] : BLOC_SM_UNWEIGHTED;
+}
+
+static int forward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int x, int y1, int y2,
+                   int flags, int R, int ce, int gx1, int gx2, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int mode = weight_mode(pb, split);
+    return bloc_sm_forward(g, list, &h->split[split], y1, y2, mode, mode == BLOC_SM_ORACLE ? h->vclean : x, flags, R,
+                           ce, gx1, gx2, err);
+}
+
+/* The UL F depends on y only: grad_x F = 0; grad_y F from the validation split. */
+static int grad_ul(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y, int gx, int gy,
+                   bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int st = gx >= 0 ? bloc_sm_fill(g, list, gx, pb->nx, 0, err) : BLOC_OK;
+    if (!st && gy >= 0 && !(st = forward(pb, g, list, VAL, x, y, -1, OUT_R, h->vR[VAL], h->vterms[VAL], gy, gy, err)))
+        st = bloc_sm_backward(g, list, &h->split[VAL], h->vR[VAL], 0, y, 0, gy, err);
+    return st;
+}
+
+/* grad2 hook (problem.h): at (x, y1) and (x, y2), any output -1 = not
+ * needed. The LL forward at both points is one hc_forward pass; the
+ * backward pass (5) runs only for the gy asked for. */
+static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y1, int y2,
+                 int gx1, int gy1, int gx2, int gy2, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int st = BLOC_OK;
+    if (level == BLOC_UL) {
+        st = grad_ul(pb, g, list, x, y1, gx1, gy1, err);
+        return !st && y2 >= 0 ? grad_ul(pb, g, list, x, y2, gx2, gy2, err) : st;
+    }
+    int n = (int)h->n[TR], want1 = gx1 >= 0 || gy1 >= 0, want2 = y2 >= 0 && (gx2 >= 0 || gy2 >= 0);
+    int flags = (gy1 >= 0 || (want2 && gy2 >= 0) ? OUT_R : 0) | (gx1 >= 0 || (want2 && gx2 >= 0) ? OUT_GX : 0);
+    int dummy = h->vce2; /* n reals nobody reads */
+    double mu = pb->params[P_MU];
+    if (want1 && want2)
+        st = forward(pb, g, list, TR, x, y1, y2, flags, h->vR[TR], dummy, gx1 >= 0 ? gx1 : dummy,
+                     gx2 >= 0 ? gx2 : dummy, err);
+    else if (want1 || want2)
+        st = forward(pb, g, list, TR, x, want1 ? y1 : y2, -1, flags, h->vR[TR], dummy,
+                     want1 ? (gx1 >= 0 ? gx1 : dummy) : (gx2 >= 0 ? gx2 : dummy), dummy, err);
+    if (!st && gy1 >= 0)
+        st = bloc_sm_backward(g, list, &h->split[TR], h->vR[TR], 0, y1, mu, gy1, err);
+    if (!st && want2 && gy2 >= 0)
+        st = bloc_sm_backward(g, list, &h->split[TR], h->vR[TR], want1 ? n * K : 0, y2, mu, gy2, err);
+    return st;
+}
+
+static int grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int gx,
+                int gy, bloc_error_t *err)
+{
+    return grad2(pb, g, list, level, x, y, -1, gx, gy, -1, -1, err);
+}
+
+/* ---- evaluation. raw: [0] sum w_i CE_i (train), [1] ||W||^2, [2, 3] sum CE
+ * and correct (validation), [4, 5] the same on test, [6 .. 9] F1 sums
+ * (hc_f1_terms rows), [10 .. 13] validation and test (CE, correct) of the
+ * refit. */
+
+/* ce and correct rows of a split at y, reduced into scalars[off], [off + 1] */
+static int accuracy(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int x, int y, int scalars,
+                    int off, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int st = forward(pb, g, list, split, x, y, -1, OUT_CE | OUT_CORRECT, h->vR[split], h->vterms[split],
+                     h->vce2, h->vce2, err);
+    return st ? st : bloc_graph_reduce_rows(g, list, h->vterms[split], 2, h->n[split], scalars, off, err);
+}
+
+/* y_r <- refit_steps accelerated gradient steps on f(x, .) from 0 */
+static int refit(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int steps = (int)pb->params[P_REFIT];
+    int st = bloc_sm_fill(g, list, h->vyr, pb->ny, 0, err);
+    if (!st)
+        st = bloc_sm_fill(g, list, h->vv, pb->ny, 0, err);
+    for (int k = 0; !st && k < steps; k++) {
+        if ((st = forward(pb, g, list, TR, x, h->vv, -1, OUT_R, h->vR[TR], h->vce2, h->vce2, h->vce2, err)) ||
+            (st = bloc_sm_backward(g, list, &h->split[TR], h->vR[TR], 0, h->vv, pb->params[P_MU], h->vg, err)))
+            return st;
+        if ((st = bloc_sm_nag_step(g, list, h->vyr, h->vv, h->vg, pb->ny, pb->params[P_REFIT_STEP],
+                                   pb->params[P_REFIT_MOM], err)))
+            return st;
+    }
+    return st;
+}
+
+static int eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y, int scalars, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    size_t ntr = h->n[TR];
+    int st = forward(pb, g, list, TR, x, y, -1, OUT_CE, h->vR[TR], h->vce2, h->vce2, h->vce2, err);
+    if (!st)
+        st = bloc_graph_reduce_rows(g, list, h->vce2, 1, ntr, scalars, 0, err);
+    bloc_node_t *nd = st ? NULL : bloc_graph_add(g, list, "hc_square", K * h->d, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, y); bloc_arg_vec(nd, h->vwsq); bloc_arg_int(nd, (int)(K * h->d));
+    if ((st = bloc_graph_reduce_rows(g, list, h->vwsq, 1, K * h->d, scalars, 1, err)) ||
+        (st = accuracy(pb, g, list, VAL, x, y, scalars, 2, err)) ||
+        (st = accuracy(pb, g, list, TE, x, y, scalars, 4, err)))
+        return st;
+    if (!(nd = bloc_graph_add(g, list, "hc_f1_terms", ntr, err)))
+        return err->status;
+    bloc_arg_vec(nd, x); bloc_arg_vec(nd, h->vclean); bloc_arg_int(nd, (int)ntr); bloc_arg_vec(nd, h->vf1);
+    if ((st = bloc_graph_reduce_rows(g, list, h->vf1, 4, ntr, scalars, 6, err)))
+        return st;
+    if (pb->params[P_REFIT] > 0 &&
+        ((st = refit(pb, g, list, x, err)) || (st = accuracy(pb, g, list, VAL, x, h->vyr, scalars, 10, err)) ||
+         (st = accuracy(pb, g, list, TE, x, h->vyr, scalars, 12, err))))
+        return st;
+    return BLOC_OK;
+}
+
+static double f1_score(double predicted, double true_positive, double positives)
+{
+    return predicted + positives > 0 ? 2.0 * true_positive / (predicted + positives) : 0.0;
+}
+
+static void finish(const bloc_problem_t *pb, const double *raw, double *out)
+{
+    const hc_t *h = pb->data;
+    double ntr = (double)h->n[TR], nval = (double)h->n[VAL], nte = (double)h->n[TE];
+    double nclean = ntr - (double)h->ncorrupt;
+    double *m = out + BLOC_SLOT_METRIC0;
+    out[BLOC_SLOT_F] = raw[2] / nval;                                   /* (3) */
+    out[BLOC_SLOT_LL] = raw[0] / ntr + 0.5 * pb->params[P_MU] * raw[1]; /* (2) */
+    m[0] = raw[3] / nval;
+    m[1] = raw[5] / nte;
+    m[2] = f1_score(raw[6], raw[7], nclean);
+    m[3] = f1_score(raw[8], raw[9], nclean);
+    m[4] = pb->params[P_REFIT] > 0 ? raw[11] / nval : NAN;
+    m[5] = pb->params[P_REFIT] > 0 ? raw[13] / nte : NAN;
+}
+
+const bloc_problem_desc_t bloc_problem_hyperclean = {
+    .name = "hyperclean",
+    .summary = "data hyper-cleaning on Fashion-MNIST: sample weights sigma(x_i), linear softmax LL, validation CE UL",
+    .params = params,
+    .nparams = NPARAMS,
+    .kernel_source = "problems/hyperclean.cl",
+    .metric_names = metrics,
+    .nmetrics = 6,
+    .nraw = 14,
+    .init = init,
+    .setup = setup,
+    .grad = grad,
+    .grad2 = grad2,
+    .eval = eval,
+    .finish = finish,
+    .destroy = destroy,
+};

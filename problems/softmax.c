@@ -1,0 +1,62 @@
+#include "softmax.h"
+
+#define K BLOC_SM_CLASSES
+#define FWD_LOCAL 16 /* work-group size of hc_forward */
+#define FWD_ROWS 4   /* samples per work item of hc_forward (HC_ROWS) */
+
+int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y1, int y2, int mode, int wsrc,
+                    int flags, int R, int ce, int gx1, int gx2, bloc_error_t *err)
+{
+    int npts = y2 >= 0 ? 2 : 1;
+    size_t items = ((size_t)s->n + FWD_ROWS - 1) / FWD_ROWS;
+    size_t global[2] = {(items + FWD_LOCAL - 1) / FWD_LOCAL * FWD_LOCAL, 1}, local[2] = {FWD_LOCAL, 1};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_forward", global, local, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, y1);
+    bloc_arg_vec(nd, npts == 2 ? y2 : y1); bloc_arg_int(nd, npts); bloc_arg_int(nd, mode); bloc_arg_vec(nd, wsrc);
+    bloc_arg_vec(nd, s->labels); bloc_arg_real(nd, 1.0 / s->n); bloc_arg_int(nd, flags); bloc_arg_vec(nd, R);
+    bloc_arg_vec(nd, ce); bloc_arg_vec(nd, gx1); bloc_arg_vec(nd, npts == 2 ? gx2 : gx1);
+    /* 2 n d K flops per point for the product (+ about 40 per logit for the
+     * head); A read once, W and the outputs per point */
+    double n = s->n, d = s->d, rs = (double)g->rt->real_size;
+    bloc_node_cost(nd, npts * (2.0 * n * d * K + 40.0 * n * K), rs * (n * d + npts * ((d + 1) * K + n * (K + 3))));
+    return BLOC_OK;
+}
+
+int bloc_sm_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int R, int roff, int y, double mu,
+                     int gy, bloc_error_t *err)
+{
+    size_t vw = g->rt->precision == BLOC_FP64 ? 8 : 16, nq = ((size_t)s->d / vw + 1) / 2;
+    size_t global[2] = {nq + 1, 1}, local[2] = {1, 1};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_backward", global, local, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, R);
+    bloc_arg_int(nd, roff); bloc_arg_vec(nd, y); bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
+    double n = s->n, d = s->d, rs = (double)g->rt->real_size;
+    bloc_node_cost(nd, 2.0 * n * d * K + 2.0 * d * K, rs * (n * d + n * K + 2.0 * (d + 1) * K));
+    return BLOC_OK;
+}
+
+int bloc_sm_fill(bloc_graph_t *g, bloc_list_t list, int v, size_t n, double value, bloc_error_t *err)
+{
+    bloc_node_t *nd = bloc_graph_add(g, list, "hc_fill", n, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, v); bloc_arg_int(nd, (int)n); bloc_arg_real(nd, value);
+    bloc_node_cost(nd, 0, (double)n * g->rt->real_size);
+    return BLOC_OK;
+}
+
+int bloc_sm_nag_step(bloc_graph_t *g, bloc_list_t list, int y, int v, int gr, size_t n, double s, double m,
+                     bloc_error_t *err)
+{
+    bloc_node_t *nd = bloc_graph_add(g, list, "hc_nag_step", n, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, y); bloc_arg_vec(nd, v); bloc_arg_vec(nd, gr); bloc_arg_int(nd, (int)n);
+    bloc_arg_real(nd, s); bloc_arg_real(nd, m);
+    bloc_node_cost(nd, 5.0 * (double)n, 5.0 * (double)n * g->rt->real_size);
+    return BLOC_OK;
+}

@@ -1,0 +1,37 @@
+/* Graph nodes of the softmax-regression kernels in problems/hyperclean.cl
+ * (fused forward pass + softmax cross-entropy head, backward pass R'A, fill,
+ * Nesterov step), shared by the learning problems hyperclean and l2reg.
+ * Model y = [W (10 x d row-major), b (10)], samples the rows of a split. */
+#ifndef BLOC_SOFTMAX_H
+#define BLOC_SOFTMAX_H
+
+#include "graph.h"
+
+#define BLOC_SM_CLASSES 10
+
+/* sample weights of the forward head (HC_LEARNED .. HC_UNWEIGHTED) */
+enum { BLOC_SM_LEARNED, BLOC_SM_UNIFORM, BLOC_SM_ORACLE, BLOC_SM_UNWEIGHTED };
+/* forward outputs (HC_OUT_*) */
+enum { BLOC_SM_OUT_R = 1, BLOC_SM_OUT_CE = 2, BLOC_SM_OUT_GX = 4, BLOC_SM_OUT_CORRECT = 8 };
+
+typedef struct {
+    int A, labels;  /* vectors: n x d samples, n labels */
+    int n, d;
+} bloc_sm_split_t;
+
+/* hc_forward at y1 (and at y2 when y2 >= 0: outputs of y2 at R + n K,
+ * ce + 2 n, gx2) with weights `mode` read from wsrc (x, or the clean
+ * mask); outputs as flags asks (the others may be any vector). */
+int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y1, int y2, int mode, int wsrc,
+                    int flags, int R, int ce, int gx1, int gx2, bloc_error_t *err);
+/* gy <- [R' A + mu W, sum R], R read from vector R at element offset roff */
+int bloc_sm_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int R, int roff, int y, double mu,
+                     int gy, bloc_error_t *err);
+/* v[0 .. n) <- value */
+int bloc_sm_fill(bloc_graph_t *g, bloc_list_t list, int v, size_t n, double value, bloc_error_t *err);
+/* Nesterov step at the look-ahead v with gradient gr: y+ = v - s gr,
+ * v <- y+ + m (y+ - y), y <- y+ */
+int bloc_sm_nag_step(bloc_graph_t *g, bloc_list_t list, int y, int v, int gr, size_t n, double s, double m,
+                     bloc_error_t *err);
+
+#endif

@@ -1,0 +1,198 @@
+/* l2reg: the ridge kernel against a host double reference (fp32, fp64),
+ * gradients against central differences of the objectives in fp64 on a
+ * tiny subset, and grad2 with partial outputs against grad. The problem
+ * tests need Fashion-MNIST and are skipped without it. */
+#include "kernel_fixture.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "problem.h"
+
+#define K 10
+extern const bloc_problem_desc_t bloc_problem_l2reg;
+
+static const char *const srcs[] = {"kernels/vec.cl", "kernels/reduce.cl", "kernels/prox.cl", "problems/hyperclean.cl",
+                                   "problems/l2reg.cl"};
+static const bloc_precision_t precs[] = {BLOC_FP32, BLOC_FP64};
+
+static int have_data(void)
+{
+    const char *d = getenv("BLOC_FASHION_MNIST_DIR");
+    char p[1024];
+    snprintf(p, sizeof p, "%s/train-labels-idx1-ubyte.gz", d && *d ? d : "/usr/share/datasets/fashion-mnist");
+    FILE *f = fopen(p, "rb");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+/* l2_ridge with both outputs: gy += exp(x_j) W[c, j], gx_j = exp(x_j) / 2
+ * sum_c W[c, j]^2 (10 terms; exp within a few ulps): fixture tolerance. */
+Test(l2reg_kernels, ridge)
+{
+    enum { D = 37, NY = K * D + K };
+    for (int pi = 0; pi < 2; pi++) {
+        kfix_t f;
+        kfix_init_with(&f, precs[pi], 64, 32, srcs, 5);
+        double *x = kfix_random(&f, D, -3, 1, 31), *y = kfix_random(&f, NY, -1, 1, 32), *gy = kfix_random(&f, NY, -1, 1, 33);
+        double rgx[D], rgy[NY];
+        memcpy(rgy, gy, sizeof rgy);
+        for (int j = 0; j < D; j++) {
+            double e = exp(x[j]), s = 0;
+            for (int c = 0; c < K; c++) {
+                s += y[c * D + j] * y[c * D + j];
+                rgy[c * D + j] += e * y[c * D + j];
+            }
+            rgx[j] = 0.5 * e * s;
+        }
+        int vx = kfix_vec(&f, "x", D, x), vy = kfix_vec(&f, "y", NY, y), vgx = kfix_vec(&f, "gx", D, NULL);
+        int vgy = kfix_vec(&f, "gy", NY, gy);
+        bloc_node_t *nd = kfix_node(&f, "l2_ridge", D);
+        bloc_arg_vec(nd, vx); bloc_arg_vec(nd, vy); bloc_arg_vec(nd, vgx); bloc_arg_vec(nd, vgy);
+        bloc_arg_int(nd, D); bloc_arg_int(nd, 3);
+        kfix_run(&f, 0);
+        double *ogx = kfix_read(&f, vgx), *ogy = kfix_read(&f, vgy);
+        kfix_check(&f, "gx", ogx, rgx, D);
+        kfix_check(&f, "gy", ogy, rgy, NY);
+        free(x); free(y); free(gy); free(ogx); free(ogy);
+        kfix_fini(&f);
+    }
+}
+
+typedef struct {
+    kfix_t f;
+    bloc_problem_t pb;
+    double p[BLOC_MAX_PARAMS];
+    int x, y, gx[4], gy[4], scalars;
+} l2fix_t;
+
+/* n_train = 12, n_val = 10, n_test = 9; vectors x, y, 4 gradient pairs and
+ * the eval list */
+static void l2fix_init(l2fix_t *h, bloc_precision_t prec)
+{
+    memset(h, 0, sizeof *h);
+    const bloc_problem_desc_t *d = &bloc_problem_l2reg;
+    for (int i = 0; i < d->nparams; i++)
+        h->p[i] = d->params[i].def;
+    h->p[bloc_param_find(d->params, d->nparams, "n_train")] = 12;
+    h->p[bloc_param_find(d->params, d->nparams, "n_val")] = 10;
+    h->p[bloc_param_find(d->params, d->nparams, "n_test")] = 9;
+    bloc_error_t err;
+    cr_assert_eq(bloc_problem_create(&h->pb, d, h->p, 4, &err), BLOC_OK, "%s", err.message);
+    kfix_init_with(&h->f, prec, 64, 32, srcs, 5);
+    cr_assert_eq(d->setup(&h->pb, &h->f.g, &h->f.err), BLOC_OK, "%s", h->f.err.message);
+    h->x = kfix_vec(&h->f, "x", h->pb.nx, NULL);
+    h->y = kfix_vec(&h->f, "y", h->pb.ny, NULL);
+    for (int k = 0; k < 4; k++) {
+        char nm[16];
+        snprintf(nm, sizeof nm, "gx%d", k);
+        h->gx[k] = kfix_vec(&h->f, nm, h->pb.nx, NULL);
+        snprintf(nm, sizeof nm, "gy%d", k);
+        h->gy[k] = kfix_vec(&h->f, nm, h->pb.ny, NULL);
+    }
+    h->scalars = kfix_vec(&h->f, "scalars", (size_t)d->nraw, NULL);
+    cr_assert_eq(d->eval(&h->pb, &h->f.g, BLOC_LIST_EVAL, h->x, h->y, h->scalars, &h->f.err), BLOC_OK, "%s",
+                 h->f.err.message);
+}
+
+static void l2fix_point(l2fix_t *h, double *x, double *y)
+{
+    double *rx = kfix_random(&h->f, h->pb.nx, -3, 1, 41), *ry = kfix_random(&h->f, h->pb.ny, -0.05, 0.05, 42);
+    memcpy(x, rx, h->pb.nx * sizeof *x);
+    memcpy(y, ry, h->pb.ny * sizeof *y);
+    free(rx);
+    free(ry);
+    cr_assert_eq(bloc_graph_write(&h->f.g, h->x, x, &h->f.err), BLOC_OK);
+    cr_assert_eq(bloc_graph_write(&h->f.g, h->y, y, &h->f.err), BLOC_OK);
+}
+
+static void l2fix_eval(l2fix_t *h, double *out)
+{
+    double raw[32];
+    cr_assert_eq(bloc_graph_enqueue(&h->f.g, BLOC_LIST_EVAL, 0, NULL, &h->f.err), BLOC_OK, "%s", h->f.err.message);
+    cr_assert_eq(bloc_graph_read(&h->f.g, h->scalars, raw, &h->f.err), BLOC_OK);
+    h->pb.desc->finish(&h->pb, raw, out);
+}
+
+/* Central differences (step 1e-5, fp64) of f and F at 40 coordinates (W of
+ * every class, the bias, x): |fd - grad| <= 1e-7 (1 + |grad|). */
+Test(l2reg_problem, gradients_match_finite_differences)
+{
+    if (!have_data())
+        cr_skip_test("Fashion-MNIST not installed");
+    l2fix_t h;
+    l2fix_init(&h, BLOC_FP64);
+    const bloc_problem_desc_t *d = h.pb.desc;
+    cr_assert_eq(d->grad(&h.pb, &h.f.g, BLOC_LIST_STEP, BLOC_LL, h.x, h.y, h.gx[0], h.gy[0], &h.f.err), BLOC_OK);
+    cr_assert_eq(d->grad(&h.pb, &h.f.g, BLOC_LIST_STEP, BLOC_UL, h.x, h.y, h.gx[1], h.gy[1], &h.f.err), BLOC_OK);
+    size_t nx = h.pb.nx, ny = h.pb.ny;
+    double *x = malloc(nx * sizeof *x), *y = malloc(ny * sizeof *y), out[2][2 + BLOC_MAX_METRICS];
+    l2fix_point(&h, x, y);
+    kfix_run(&h.f, 0);
+    double *gxf = kfix_read(&h.f, h.gx[0]), *gyf = kfix_read(&h.f, h.gy[0]), *gyF = kfix_read(&h.f, h.gy[1]);
+    const double eps = 1e-5;
+    for (int k = 0; k < 40; k++) {
+        int on_x = k >= 30;
+        /* pixel 400 + ... : central pixels, where the data term is not zero */
+        size_t i = on_x ? (size_t)(300 + 13 * (k - 30)) : k < 20 ? (size_t)((k % K) * nx + 350 + 7 * k) : K * nx + (size_t)(k % K);
+        double *v = on_x ? x : y, keep = v[i];
+        for (int s = 0; s < 2; s++) {
+            v[i] = keep + (s ? -eps : eps);
+            cr_assert_eq(bloc_graph_write(&h.f.g, on_x ? h.x : h.y, v, &h.f.err), BLOC_OK);
+            l2fix_eval(&h, out[s]);
+        }
+        v[i] = keep;
+        cr_assert_eq(bloc_graph_write(&h.f.g, on_x ? h.x : h.y, v, &h.f.err), BLOC_OK);
+        double fd_f = (out[0][BLOC_SLOT_LL] - out[1][BLOC_SLOT_LL]) / (2 * eps);
+        double fd_F = (out[0][BLOC_SLOT_F] - out[1][BLOC_SLOT_F]) / (2 * eps);
+        double gf = on_x ? gxf[i] : gyf[i], gF = on_x ? 0 : gyF[i];
+        cr_assert(fabs(fd_f - gf) <= 1e-7 * (1 + fabs(gf)), "%s[%zu]: grad f %.12g, difference %.12g",
+                  on_x ? "x" : "y", i, gf, fd_f);
+        cr_assert(fabs(fd_F - gF) <= 1e-7 * (1 + fabs(gF)), "%s[%zu]: grad F %.12g, difference %.12g",
+                  on_x ? "x" : "y", i, gF, fd_F);
+        if (on_x)
+            cr_assert_gt(fabs(gf), 1e-9, "x[%zu]: a zero gradient tests nothing", i);
+    }
+    free(x); free(y); free(gxf); free(gyf); free(gyF);
+    kfix_fini(&h.f);
+    bloc_problem_destroy(&h.pb);
+}
+
+/* grad2 at two points, full and grad_x only, gives grad's bits */
+Test(l2reg_problem, grad2_matches_grad)
+{
+    if (!have_data())
+        cr_skip_test("Fashion-MNIST not installed");
+    l2fix_t h;
+    l2fix_init(&h, BLOC_FP32);
+    const bloc_problem_desc_t *d = h.pb.desc;
+    bloc_error_t *e = &h.f.err;
+    int y2 = kfix_vec(&h.f, "y_two", h.pb.ny, NULL), gxp = kfix_vec(&h.f, "gx_part", h.pb.nx, NULL);
+    cr_assert_eq(d->grad(&h.pb, &h.f.g, BLOC_LIST_STEP, BLOC_LL, h.x, h.y, h.gx[0], h.gy[0], e), BLOC_OK);
+    cr_assert_eq(d->grad(&h.pb, &h.f.g, BLOC_LIST_STEP, BLOC_LL, h.x, y2, h.gx[1], h.gy[1], e), BLOC_OK);
+    cr_assert_eq(d->grad2(&h.pb, &h.f.g, BLOC_LIST_STEP, BLOC_LL, h.x, h.y, y2, h.gx[2], h.gy[2], h.gx[3], h.gy[3], e),
+                 BLOC_OK);
+    cr_assert_eq(d->grad2(&h.pb, &h.f.g, BLOC_LIST_STEP, BLOC_LL, h.x, h.y, y2, -1, -1, gxp, -1, e), BLOC_OK);
+    double *x = malloc(h.pb.nx * sizeof *x), *y = malloc(h.pb.ny * sizeof *y);
+    l2fix_point(&h, x, y);
+    for (size_t i = 0; i < h.pb.ny; i++)
+        y[i] = 0.5 * y[i] - 0.01;
+    cr_assert_eq(bloc_graph_write(&h.f.g, y2, y, e), BLOC_OK);
+    kfix_run(&h.f, 0);
+    for (int k = 0; k < 2; k++) {
+        double *a = kfix_read(&h.f, h.gx[k]), *b = kfix_read(&h.f, h.gx[k + 2]);
+        double *c = kfix_read(&h.f, h.gy[k]), *dd = kfix_read(&h.f, h.gy[k + 2]);
+        cr_assert_eq(memcmp(a, b, h.pb.nx * sizeof *a), 0, "grad_x phi at point %d", k + 1);
+        cr_assert_eq(memcmp(c, dd, h.pb.ny * sizeof *c), 0, "grad_y f at point %d", k + 1);
+        if (k == 1) {
+            double *p = kfix_read(&h.f, gxp);
+            cr_assert_eq(memcmp(a, p, h.pb.nx * sizeof *a), 0, "grad_x phi alone at point 2");
+            free(p);
+        }
+        free(a); free(b); free(c); free(dd);
+    }
+    free(x); free(y);
+    kfix_fini(&h.f);
+    bloc_problem_destroy(&h.pb);
+}
