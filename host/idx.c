@@ -134,13 +134,30 @@ static int read_idx(reader_t *r, uint32_t magic, const char *what, bloc_idx_t *o
         bytes *= dims[i];
     }
     size_t header = 4 + 4 * (size_t)nd;
-    unsigned char *data = malloc(bytes);
+    /* The buffer grows as the data arrives (doubling from 1 MiB), so a
+     * header announcing more than the stream holds costs no more memory
+     * than the stream itself. */
+    size_t cap = bytes < ((size_t)1 << 20) ? bytes : (size_t)1 << 20;
+    unsigned char *data = malloc(cap);
+    got = 0;
+    while (data) {
+        size_t part;
+        if ((st = read_some(r, data + got, cap - got, &part))) {
+            free(data);
+            return st;
+        }
+        got += part;
+        if (got < cap || cap == bytes)
+            break;
+        size_t ncap = cap > bytes / 2 ? bytes : 2 * cap;
+        unsigned char *grown = realloc(data, ncap);
+        if (!grown)
+            free(data);
+        data = grown;
+        cap = ncap;
+    }
     if (!data)
         return bloc_error_set(r->err, BLOC_ERR_NOMEM, "%s: out of memory for %zu bytes", r->path, bytes);
-    if ((st = read_some(r, data, bytes, &got))) {
-        free(data);
-        return st;
-    }
     if (got < bytes) {
         free(data);
         return bloc_error_set(r->err, BLOC_ERR_DATA,

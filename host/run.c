@@ -102,8 +102,6 @@ static int checkpoint(run_t *r, long done, double wall, bloc_error_t *err)
     long bytes = ftell(r->traj);
     if (!st && bytes < 0)
         st = bloc_error_set(err, BLOC_ERR_IO, "%s/trajectory.csv: cannot tell its length", r->res->out_dir);
-    if (!st && r->opt && r->opt->nsets > BLOC_CKPT_MAX_SETS)
-        st = bloc_error_set(err, BLOC_ERR_USAGE, "checkpoint: more than %d --set options", BLOC_CKPT_MAX_SETS);
     if (!st) {
         memcpy(c->config_hash, r->config_hash, sizeof c->config_hash);
         memcpy(c->build_hash, r->build_hash, sizeof c->build_hash);
@@ -276,6 +274,12 @@ int bloc_run(const bloc_config_t *cfg, const bloc_run_options_t *opt, bloc_run_r
         return bloc_error_set(err, BLOC_ERR_CONFIG,
                               "checkpoint_every = %ld is not a multiple of log_every = %ld (checkpoints are taken "
                               "at log points)", cfg->checkpoint_every, cfg->log_every);
+    if (cfg->checkpoint_every > 0 && opt && opt->nsets > BLOC_CKPT_MAX_SETS)
+        return bloc_error_set(err, BLOC_ERR_USAGE, "checkpoints record at most %d --set options", BLOC_CKPT_MAX_SETS);
+    for (int i = 0; cfg->checkpoint_every > 0 && opt && i < opt->nsets; i++)
+        if (strlen(opt->sets[i]) >= BLOC_CKPT_SET_LEN)
+            return bloc_error_set(err, BLOC_ERR_USAGE, "checkpoints record --set options of at most %d characters",
+                                  BLOC_CKPT_SET_LEN - 1);
     run_t r = {.s = &s, .cfg = cfg, .opt = opt, .res = res};
     char cwd[2048];
     if (cfg->path[0] != '/' && getcwd(cwd, sizeof cwd))
