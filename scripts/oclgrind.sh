@@ -68,11 +68,12 @@ config_failed=0
 skipped=""
 for cfg in "$root"/configs/*.yaml; do
   name=$(basename "$cfg" .yaml)
-  # The Fashion-MNIST problems (hyperclean, l2reg) crash the simulator
-  # process (SIGSEGV, exit 139) on their 5000 x 784 passes; their kernels
-  # are not checked here yet (an open follow-up: reproduce on a small
-  # subset and tell a simulator fault from a bloc one).
-  if grep -qE "^  name: (hyperclean|l2reg)$" "$cfg"; then
+  # The Fashion-MNIST problems are skipped: hyperclean/l2reg crash the
+  # simulator process (SIGSEGV, exit 139) on their 5000 x 784 passes and
+  # rnn_unbounded takes many minutes there. Their kernels are not checked
+  # here yet (follow-up: small-subset configs, and telling a simulator
+  # fault from a bloc one).
+  if grep -qE "^  name: (hyperclean|l2reg|rnn_unbounded)$" "$cfg"; then
     skipped="$skipped $name"
     continue
   fi
@@ -92,7 +93,7 @@ for cfg in "$root"/configs/*.yaml; do
 done
 total_reports=$((total_reports + config_reports))
 [ "$config_failed" -eq 0 ] || failed=1
-[ -n "$skipped" ] && echo "oclgrind configs skipped (Fashion-MNIST problems, simulator crash):$skipped"
+[ -n "$skipped" ] && echo "oclgrind configs skipped (Fashion-MNIST problems: simulator crash or too slow):$skipped"
 printf 'oclgrind %-15s %3d configs x 2 iterations (every step and eval kernel), %d Oclgrind reports, %d s: %s\n' \
   "configs" "$nconfigs" "$config_reports" "$(( $(date +%s) - t0 ))" "$([ $config_failed -eq 0 ] && echo ok || echo FAILED)"
 echo "oclgrind: $total_tests kernel tests and $nconfigs configs on the simulator with bounds, race," \
