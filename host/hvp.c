@@ -57,8 +57,12 @@ int bloc_hvp(bloc_hvp_t *h, bloc_graph_t *g, bloc_list_t list, bloc_level_t leve
         return err->status;
     bloc_arg_vec(nd, y); bloc_arg_vec(nd, v); bloc_arg_vec(nd, h->yp); bloc_arg_vec(nd, h->ym);
     bloc_arg_vec(nd, h->norms); bloc_arg_int(nd, (int)ny); bloc_arg_real(nd, c);
-    if ((st = pb->desc->grad(pb, g, list, level, x, h->yp, h->gxp, h->gyp, err)) ||
-        (st = pb->desc->grad(pb, g, list, level, x, h->ym, h->gxm, h->gym, err)))
+    /* both points share x: one pass over the data where the problem fuses them */
+    if (pb->desc->grad2)
+        st = pb->desc->grad2(pb, g, list, level, x, h->yp, h->ym, h->gxp, h->gyp, h->gxm, h->gym, err);
+    else if (!(st = pb->desc->grad(pb, g, list, level, x, h->yp, h->gxp, h->gyp, err)))
+        st = pb->desc->grad(pb, g, list, level, x, h->ym, h->gxm, h->gym, err);
+    if (st)
         return st;
     if (!(nd = bloc_graph_add(g, list, "hvp_fd_combine", nx > ny ? nx : ny, err)))
         return err->status;

@@ -70,9 +70,11 @@ typedef struct bloc_problem_desc {
                   bloc_error_t *err);
     int (*hvp_yy)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int v,
                   int hy, bloc_error_t *err);
-    /* Batched UL values along an LL trajectory: vals[offset + r] <- F(x, y_r)
+    /* Batched UL values along an LL trajectory: vals[offset + r] <- c F(x, y_r)
      * for r < rows, where y_r is row first + r (rows of ny reals) of vector
-     * traj. NULL when not offered (pessimistic truncation needs it). */
+     * traj and c > 0 a constant of the problem (1, or e.g. the sample count
+     * of a mean: the pessimistic truncation needs only the argmax). NULL
+     * when not offered (pessimistic truncation needs it). */
     int (*ul_rows)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int traj, int first, int rows,
                    int vals, int offset, bloc_error_t *err);
     /* raw scalars[0 .. nraw) <- sums from which finish derives F, f, metrics. */

@@ -57,7 +57,7 @@ typedef struct {
     bloc_fmnist_t data; /* host data; setup uploads and frees the images */
     bloc_sm_split_t split[NSPLITS]; /* device data vectors per split */
     int vterms[NSPLITS], vR[NSPLITS];
-    int vclean, vce2, vwsq, vf1, vyr, vv, vg;
+    int vclean, vce2, vwsq, vf1, vyr, vv, vg, vrow;
 } hc_t;
 
 /* ---- loading */
@@ -120,7 +120,8 @@ static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
         {&h->vclean, "hc_clean", ntr, h->data.clean}, {&h->vce2, "hc_ce_scratch", ntr, NULL},
         {&h->vwsq, "hc_wsq", K * h->d, NULL},
         {&h->vf1, "hc_f1_terms", 4 * ntr, NULL}, {&h->vyr, "hc_refit_y", pb->ny, NULL},
-        {&h->vv, "hc_refit_v", pb->ny, NULL},    {&h->vg, "hc_refit_g", pb->ny, NULL}};
+        {&h->vv, "hc_refit_v", pb->ny, NULL},    {&h->vg, "hc_refit_g", pb->ny, NULL},
+        {&h->vrow, "hc_row", pb->ny, NULL}};
     for (size_t k = 0; k < sizeof v / sizeof *v; k++)
         if ((*v[k].id = bloc_graph_vec(g, v[k].name, v[k].n, v[k].init, err)) < 0)
             return err->status;
@@ -187,6 +188,30 @@ static int grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_leve
                 int gy, bloc_error_t *err)
 {
     return grad2(pb, g, list, level, x, y, -1, gx, gy, -1, -1, err);
+}
+
+/* ul_rows hook (problem.h): vals[offset + r] <- n_val F(x, y_r) for the
+ * rows first .. first + rows of traj, one validation pass (3) per row, for
+ * the pessimistic truncation of the unrolled family (an argmax: the
+ * positive factor n_val does not change it). */
+static int ul_rows(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int traj, int first, int rows,
+                   int vals, int offset, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    size_t nval = h->n[VAL];
+    for (int r = 0; r < rows; r++) {
+        bloc_node_t *nd = bloc_graph_add(g, list, "hc_copy_row", pb->ny, err);
+        if (!nd)
+            return err->status;
+        bloc_arg_vec(nd, traj); bloc_arg_int(nd, first + r); bloc_arg_vec(nd, h->vrow); bloc_arg_int(nd, (int)pb->ny);
+        bloc_node_cost(nd, 0, 2.0 * (double)pb->ny * g->rt->real_size);
+        int st = forward(pb, g, list, VAL, x, h->vrow, -1, OUT_CE, h->vR[VAL], h->vterms[VAL], h->vce2, h->vce2, err);
+        if (!st)
+            st = bloc_graph_reduce_rows(g, list, h->vterms[VAL], 1, nval, vals, offset + r, err);
+        if (st)
+            return st;
+    }
+    return BLOC_OK;
 }
 
 /* ---- evaluation. raw: [0] sum w_i CE_i (train), [1] ||W||^2, [2, 3] sum CE
@@ -284,6 +309,7 @@ const bloc_problem_desc_t bloc_problem_hyperclean = {
     .setup = setup,
     .grad = grad,
     .grad2 = grad2,
+    .ul_rows = ul_rows,
     .eval = eval,
     .finish = finish,
     .destroy = destroy,

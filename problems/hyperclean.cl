@@ -235,6 +235,15 @@ __kernel void hc_fill(__global real *v, int n, real value)
         v[i] = value;
 }
 
+/* dst[0 .. m) <- src[first m .. first m + m): row `first` of a trajectory
+ * of LL iterates (ul_rows) */
+__kernel void hc_copy_row(__global const real *src, int first, __global real *dst, int m)
+{
+    int i = get_global_id(0);
+    if (i < m)
+        dst[i] = src[(size_t)first * m + i];
+}
+
 /* W .* W for ||W||^2 (the first m = K d entries of y) */
 __kernel void hc_square(__global const real *y, __global real *t, int m)
 {
