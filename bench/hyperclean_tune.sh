@@ -4,6 +4,8 @@
 # weights); test accuracy is printed but never used to choose.
 #   bench/hyperclean_tune.sh [BUILD_DIR]            all methods
 #   METHODS="meha f2sa" bench/hyperclean_tune.sh    some
+# (all: meha f2sa bome vpbgd iaptt rhg trhg bda borep aid_cg aid_neumann
+# soba masoba stocbio ttsa; the default is the first-order four)
 # Each grid point runs the method's config (configs/<method>_hyperclean.yaml)
 # with its iterations and an evaluation at the end only. Output: one TSV row
 # per run in $OUT_DIR/tune.tsv and the best row per method.
@@ -25,6 +27,11 @@ grid() { # method -> lines of --set arguments
             echo "solver.x_scale=$s solver.xi=$xi"; done; done ;;
     vpbgd) for s in 20000 200000 2000000; do for r in 1 10; do
             echo "solver.x_scale=$s solver.rho0=$r"; done; done ;;
+    iaptt) for a in 3000 10000 30000; do echo "solver.alpha_x=$a"; done ;;
+    rhg|trhg|bda) for a in 10000 30000 100000; do echo "solver.alpha=$a"; done ;;
+    borep) for e in 1 3; do echo "solver.eta=$e"; done ;;
+    aid_cg|aid_neumann|stocbio|soba|masoba|ttsa)
+          for e in 10000 30000; do echo "solver.eta=$e"; done ;;
   esac
 }
 
