@@ -122,6 +122,10 @@ int bloc_elementwise_hvp(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, 
  * with `rows` rows. */
 int bloc_elementwise_ul_rows(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int traj, int first,
                              int rows, int vals, int offset, bloc_error_t *err);
+/* The oracle hooks of an element-wise problem, for its descriptor. */
+#define BLOC_ELEMENTWISE_ORACLES                                                                                    \
+    .grad = bloc_elementwise_grad, .hvp = bloc_elementwise_hvp, .ul_rows = bloc_elementwise_ul_rows,                \
+    .eval = bloc_elementwise_eval
 
 /* prox hook for g(x, y) = sum_i x_i |y_i| (weights = the UL variable, ny = nx):
  * soft-threshold at step * x_i. BLOC_ERR_PARAM when the UL box admits

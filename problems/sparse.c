@@ -44,10 +44,7 @@ const bloc_problem_desc_t bloc_problem_sparse = {
     .nmetrics = 2,
     .nraw = 4,
     .init = init,
-    .grad = bloc_elementwise_grad,
+    BLOC_ELEMENTWISE_ORACLES,
     .prox = bloc_prox_weighted_l1,
-    .hvp = bloc_elementwise_hvp,
-    .ul_rows = bloc_elementwise_ul_rows,
-    .eval = bloc_elementwise_eval,
     .finish = finish,
 };

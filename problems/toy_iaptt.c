@@ -52,9 +52,6 @@ const bloc_problem_desc_t bloc_problem_toy_iaptt = {
     .nmetrics = 2,
     .nraw = 4,
     .init = init,
-    .grad = bloc_elementwise_grad,
-    .hvp = bloc_elementwise_hvp,
-    .ul_rows = bloc_elementwise_ul_rows,
-    .eval = bloc_elementwise_eval,
+    BLOC_ELEMENTWISE_ORACLES,
     .finish = finish,
 };

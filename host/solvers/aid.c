@@ -79,15 +79,12 @@ static int build_stocbio(bloc_graph_t *g, bloc_problem_t *pb, const double *p, b
     return build(g, pb, p, "stocbio", 0, 1, err);
 }
 
-static const char *const sources[] = {"kernels/hvp.cl", "kernels/rng.cl", "kernels/implicit.cl"};
-
 const bloc_solver_desc_t bloc_solver_aid_cg = {
     .name = "aid_cg",
     .summary = "AID-CG: warm-started LL steps, k conjugate-gradient steps on H_yy f v = grad_y F",
     .params = cg_params,
     .nparams = NCG,
-    .sources = sources,
-    .nsources = 3,
+    BLOC_IMPLICIT_KERNELS,
     .build = build_cg,
 };
 
@@ -96,8 +93,7 @@ const bloc_solver_desc_t bloc_solver_aid_neumann = {
     .summary = "AID-Neumann: warm-started LL steps, truncated Neumann series for H_yy f^-1 grad_y F",
     .params = neu_params,
     .nparams = NNEU,
-    .sources = sources,
-    .nsources = 3,
+    BLOC_IMPLICIT_KERNELS,
     .build = build_neumann,
 };
 
@@ -106,7 +102,6 @@ const bloc_solver_desc_t bloc_solver_stocbio = {
     .summary = "StocBiO: warm-started LL SGD, Neumann series with a fresh minibatch per term (ICML 2021)",
     .params = neu_params,
     .nparams = NNEU,
-    .sources = sources,
-    .nsources = 3,
+    BLOC_IMPLICIT_KERNELS,
     .build = build_stocbio,
 };

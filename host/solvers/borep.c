@@ -63,14 +63,11 @@ static int build(bloc_graph_t *g, bloc_problem_t *pb, const double *p, bloc_erro
     return st;
 }
 
-static const char *const sources[] = {"kernels/hvp.cl", "kernels/rng.cl", "kernels/implicit.cl"};
-
 const bloc_solver_desc_t bloc_solver_borep = {
     .name = "borep",
     .summary = "BO-REP: normalized momentum, initialization refinement, periodic LL updates (ICLR 2024)",
     .params = params,
     .nparams = NPARAMS,
-    .sources = sources,
-    .nsources = 3,
+    BLOC_IMPLICIT_KERNELS,
     .build = build,
 };

@@ -35,14 +35,11 @@ static int build(bloc_graph_t *g, bloc_problem_t *pb, const double *p, bloc_erro
     return bloc_unroll_solver(g, pb, &o, p[P_ALPHA_X], p[P_DECAY], p[P_ALPHA_Z], err);
 }
 
-static const char *const sources[] = {"kernels/hvp.cl", "kernels/unrolled.cl"};
-
 const bloc_solver_desc_t bloc_solver_iaptt = {
     .name = "iaptt",
     .summary = "IAPTT-GM: learned LL initialization, pessimistic trajectory truncation (NeurIPS 2021)",
     .params = params,
     .nparams = NPARAMS,
-    .sources = sources,
-    .nsources = 2,
+    BLOC_UNROLLED_KERNELS,
     .build = build,
 };

@@ -4,6 +4,8 @@
 
 #include "unrolled.h"
 
+const char *const bloc_imp_sources[3] = {"kernels/hvp.cl", "kernels/rng.cl", "kernels/implicit.cl"};
+
 static int vec(bloc_graph_t *g, int *id, const char *name, size_t n, const double *init, bloc_error_t *err)
 {
     *id = bloc_graph_vec(g, name, n, init, err);

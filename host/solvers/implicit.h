@@ -84,4 +84,8 @@ int bloc_imp_momentum_step(bloc_graph_t *g, bloc_imp_t *s, double beta, bloc_coe
  * schedule of the graph. */
 int bloc_imp_eta(bloc_graph_t *g, double eta, double decay, bloc_coef_t *out, bloc_error_t *err);
 
+/* The kernel files of every implicit solver, for its descriptor. */
+extern const char *const bloc_imp_sources[3];
+#define BLOC_IMPLICIT_KERNELS .sources = bloc_imp_sources, .nsources = 3
+
 #endif

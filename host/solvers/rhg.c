@@ -41,15 +41,12 @@ static int build_trhg(bloc_graph_t *g, bloc_problem_t *pb, const double *p, bloc
     return build_common(g, pb, p, "trhg", (int)p[P_T], err);
 }
 
-static const char *const sources[] = {"kernels/hvp.cl", "kernels/unrolled.cl"};
-
 const bloc_solver_desc_t bloc_solver_rhg = {
     .name = "rhg",
     .summary = "RHG: reverse hypergradient through K LL gradient steps from a fixed start (ICML 2017)",
     .params = params,
     .nparams = P_T, /* all but T */
-    .sources = sources,
-    .nsources = 2,
+    BLOC_UNROLLED_KERNELS,
     .build = build_rhg,
 };
 
@@ -58,7 +55,6 @@ const bloc_solver_desc_t bloc_solver_trhg = {
     .summary = "T-RHG: RHG back-propagated through the last T steps only (AISTATS 2019)",
     .params = params,
     .nparams = NPARAMS,
-    .sources = sources,
-    .nsources = 2,
+    BLOC_UNROLLED_KERNELS,
     .build = build_trhg,
 };

@@ -70,15 +70,12 @@ static int build_masoba(bloc_graph_t *g, bloc_problem_t *pb, const double *p, bl
     return build_common(g, pb, p, "masoba", 1, err);
 }
 
-static const char *const sources[] = {"kernels/hvp.cl", "kernels/rng.cl", "kernels/implicit.cl"};
-
 const bloc_solver_desc_t bloc_solver_soba = {
     .name = "soba",
     .summary = "SOBA: single-loop SGD on y, z and x from one set of directions (NeurIPS 2022)",
     .params = params,
     .nparams = P_BETA, /* all but beta */
-    .sources = sources,
-    .nsources = 3,
+    BLOC_IMPLICIT_KERNELS,
     .build = build_soba,
 };
 
@@ -87,7 +84,6 @@ const bloc_solver_desc_t bloc_solver_masoba = {
     .summary = "MA-SOBA: SOBA with a moving average (momentum) of the hypergradient on x (2023)",
     .params = params,
     .nparams = NPARAMS,
-    .sources = sources,
-    .nsources = 3,
+    BLOC_IMPLICIT_KERNELS,
     .build = build_masoba,
 };

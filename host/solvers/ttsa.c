@@ -57,14 +57,11 @@ static int build(bloc_graph_t *g, bloc_problem_t *pb, const double *p, bloc_erro
     return st;
 }
 
-static const char *const sources[] = {"kernels/hvp.cl", "kernels/rng.cl", "kernels/implicit.cl"};
-
 const bloc_solver_desc_t bloc_solver_ttsa = {
     .name = "ttsa",
     .summary = "TTSA: two-timescale SGD with a randomly truncated Neumann hypergradient (SIAM J. Optim. 2023)",
     .params = params,
     .nparams = NPARAMS,
-    .sources = sources,
-    .nsources = 3,
+    BLOC_IMPLICIT_KERNELS,
     .build = build,
 };

@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+const char *const bloc_unroll_sources[2] = {"kernels/hvp.cl", "kernels/unrolled.cl"};
+
 double bloc_sched_decay(long k, const double *p)
 {
     return p[1] > 0 ? p[0] / (1.0 + (double)k / p[1]) : p[0];

@@ -69,4 +69,8 @@ double bloc_sched_decay(long k, const double *p);
 int bloc_unroll_solver(bloc_graph_t *g, bloc_problem_t *pb, const bloc_unroll_opts_t *o, double alpha, double decay,
                        double az, bloc_error_t *err);
 
+/* The kernel files of every unrolled solver, for its descriptor. */
+extern const char *const bloc_unroll_sources[2];
+#define BLOC_UNROLLED_KERNELS .sources = bloc_unroll_sources, .nsources = 2
+
 #endif
