@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Data hyper-cleaning table (docs/results.md, issue 6): every first-order
-# method from its config (configs/<method>_hyperclean.yaml, step sizes from
-# bench/hyperclean_tune.sh) and the reference models (configs/
-# hyperclean_naive.yaml, hyperclean_oracle.yaml), same data (seed 0), fp32,
+# Data hyper-cleaning table (docs/results.md, issue 6): every method
+# (first-order, unrolled, implicit; METHODS picks some) from its config
+# (configs/<method>_hyperclean.yaml, step sizes from bench/hyperclean_tune.sh)
+# and the reference models (configs/hyperclean_naive.yaml,
+# hyperclean_oracle.yaml), same data (seed 0), fp32,
 # on the default device. Accuracy is the refit's (the LL solved again from
 # 0 with the learned weights by 1000 accelerated gradient steps; the
 # references get the same refit with their fixed weights); "gap closed" =
@@ -12,7 +13,7 @@ set -euo pipefail
 build=${1:-build}
 every=${2:-100}
 out=${OUT_DIR:-results/bench-hyperclean}
-methods=${METHODS:-meha f2sa bome vpbgd}
+methods=${METHODS:-meha f2sa bome vpbgd iaptt rhg trhg bda borep aid_cg aid_neumann soba masoba stocbio ttsa}
 mkdir -p "$out"
 for ref in naive oracle; do
   "$build/bloc" run "configs/hyperclean_$ref.yaml" --out "$out/$ref" --progress none > "$out/$ref.log"
