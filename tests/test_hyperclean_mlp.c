@@ -414,8 +414,8 @@ static void run_config(const char *sets[], int nsets, bloc_run_result_t *r)
 
 /* MEHA from configs/meha_hyperclean_mlp.yaml on a 500 / 500 / 500 subset
  * with 50 hidden units, 20 iterations: the weights start cleaning (F1 of
- * x >= 0 from 2/3 at x = 0 to 0.78 measured, bar 0.74), and two runs give
- * the same bits. */
+ * x >= 0 from 2/3 at x = 0 to 0.888 measured, seed 0, fp32; bar 0.8), and
+ * two runs give the same bits. */
 Test(mlp_problem, meha_starts_cleaning_same_bits)
 {
     if (!have_data())
@@ -425,7 +425,7 @@ Test(mlp_problem, meha_starts_cleaning_same_bits)
     bloc_run_result_t a, b;
     run_config(sets, 7, &a);
     run_config(sets, 7, &b);
-    cr_assert_gt(a.values[BLOC_SLOT_METRIC0 + 2], 0.74, "F1 %g", a.values[BLOC_SLOT_METRIC0 + 2]);
+    cr_assert_gt(a.values[BLOC_SLOT_METRIC0 + 2], 0.8, "F1 %g", a.values[BLOC_SLOT_METRIC0 + 2]);
     cr_assert_eq(memcmp(a.values, b.values, (2 + 6) * sizeof *a.values), 0, "F %.17g vs %.17g", a.values[0],
                  b.values[0]);
 }
