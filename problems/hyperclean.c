@@ -1,11 +1,14 @@
 /* hyperclean: data hyper-cleaning on Fashion-MNIST (shared/spec/problems.md),
- * linear model 784 -> 10 (the two-layer 784 -> 300 -> 10 model is not built
- * yet). From the 60000 training images (pixels / 255): a seeded disjoint
+ * LL model `model: linear` 784 -> 10 (convex) or `model: mlp` 784 -> hidden
+ * -> 10 (nonconvex, as in IAPTT-GM; problems/mlp.h). From the 60000 training images (pixels / 255): a seeded disjoint
  * draw of n_train / n_val / n_test samples, a fraction `corruption` of the
  * train labels changed to a different random class (recorded). x in
  * R^n_train holds one weight logit per train sample:
  *   LL  f(x, y) = (1/n) sum_i w_i CE(y; a_i, noisy_i) + (mu/2) ||W||^2,  w_i = sigma(x_i)
  *   UL  F(y)    = mean CE on validation
+ * where W is the weight matrix (linear) or both layers' weight matrices
+ * W1, W2 (mlp); biases are not penalized. The linear model starts from
+ * y = 0, the mlp from a seeded draw (bloc_mlp_init_y).
  * `weights: uniform` (w_i = 1) and `weights: oracle` (w_i = 1 on the clean
  * samples, 0 on the corrupted) give the naive and oracle reference models,
  * e.g. with the LL-only solver ll_prox_gd. Kernels and equations:
@@ -17,7 +20,8 @@
  * refit_steps > 0, the validation and test accuracy of the refit: the LL
  * solved again from y = 0 with the current weights by refit_steps steps of
  * Nesterov's accelerated gradient (the cleaning itself, without the fit to
- * validation that single-loop methods put into y). */
+ * validation that single-loop methods put into y); the mlp's refit starts
+ * from its y0. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,13 +29,22 @@
 
 #include "fmnist.h"
 #include "problem.h"
+#include "mlp.h"
 #include "softmax.h"
 
 #define K BLOC_FMNIST_CLASSES
 
-enum { P_NTR, P_NVAL, P_NTE, P_RHO, P_MU, P_WEIGHTS, P_X0, P_REFIT, P_REFIT_STEP, P_REFIT_MOM, NPARAMS };
+enum { P_NTR, P_NVAL, P_NTE, P_RHO, P_MU, P_WEIGHTS, P_X0, P_REFIT, P_REFIT_STEP, P_REFIT_MOM, P_MODEL, P_HIDDEN,
+       P_ACT, NPARAMS };
+enum { LINEAR, MLP };
 enum { OUT_R = BLOC_SM_OUT_R, OUT_CE = BLOC_SM_OUT_CE, OUT_GX = BLOC_SM_OUT_GX, OUT_CORRECT = BLOC_SM_OUT_CORRECT };
 static const char *const weight_words[] = {"learned", "uniform", "oracle", NULL};
+static const char *const model_words[] = {"linear", "mlp", NULL};
+/* ReLU by default: the usual two-layer network. The IAPTT-GM code
+ * (vis-opt-group/IAPTT-GM, experiment/Data_hyper_cleaning.py, `nonconvex`)
+ * stacks Linear(784, 300) and Linear(300, 10) with no activation between
+ * them: `activation: identity` reproduces that model. */
+static const char *const act_words[] = {"relu", "identity", NULL};
 static const bloc_param_spec_t params[NPARAMS] = {
     [P_NTR] = {"n_train", BLOC_PARAM_INT, 5000, 1, 60000, 0, "train samples (LL; x has one entry per sample)"},
     [P_NVAL] = {"n_val", BLOC_PARAM_INT, 5000, 1, 60000, 0, "validation samples (UL)"},
@@ -46,6 +59,11 @@ static const bloc_param_spec_t params[NPARAMS] = {
                  "accelerated gradient steps of the refit at each log point (0: no refit)"},
     [P_REFIT_STEP] = {"refit_step", BLOC_PARAM_REAL, 0.05, 0, HUGE_VAL, BLOC_PARAM_LO_OPEN, "refit step size"},
     [P_REFIT_MOM] = {"refit_momentum", BLOC_PARAM_REAL, 0.97, 0, 1, BLOC_PARAM_HI_OPEN, "refit momentum"},
+    [P_MODEL] = {"model", BLOC_PARAM_CHOICE, LINEAR, 0, 1, 0,
+                 "LL model: linear 784 -> 10, or mlp 784 -> hidden -> 10", model_words},
+    [P_HIDDEN] = {"hidden", BLOC_PARAM_INT, 300, 1, 4096, 0, "hidden units of model mlp"},
+    [P_ACT] = {"activation", BLOC_PARAM_CHOICE, BLOC_MLP_RELU, 0, 1, 0, "hidden activation of model mlp",
+               act_words},
 };
 
 static const char *const metrics[] = {"val_acc", "test_acc", "f1", "f1_median", "refit_val_acc", "refit_test_acc"};
@@ -58,6 +76,10 @@ typedef struct {
     bloc_sm_split_t split[NSPLITS]; /* device data vectors per split */
     int vterms[NSPLITS], vR[NSPLITS];
     int vclean, vce2, vwsq, vf1, vyr, vv, vg, vrow;
+    int is_mlp;
+    bloc_mlp_t mlp;
+    size_t nw;                      /* weights under the ridge: the first nw entries of y */
+    int vhid[NSPLITS], vD, vy0;     /* mlp: hidden rows (two points on train), (M4) scratch, y0 */
 } hc_t;
 
 /* ---- loading */
@@ -87,12 +109,18 @@ static int init(bloc_problem_t *pb, bloc_error_t *err)
     for (int s = 0; s < NSPLITS; s++)
         h->n[s] = n[s];
     h->ncorrupt = h->data.ncorrupt;
+    h->is_mlp = p[P_MODEL] == MLP;
+    h->mlp.H = (int)p[P_HIDDEN];
+    h->mlp.act = (int)p[P_ACT];
     pb->nx = n[TR];
-    pb->ny = K * h->d + K;
+    pb->ny = h->is_mlp ? bloc_mlp_ny(h->d, (size_t)h->mlp.H) : K * h->d + K;
+    h->nw = h->is_mlp ? bloc_mlp_nweights(h->d, (size_t)h->mlp.H) : K * h->d;
     pb->x0 = bloc_fill(pb->nx, p[P_X0]);
     pb->y0 = bloc_fill(pb->ny, 0);
     if (!pb->x0 || !pb->y0)
         return bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
+    if (h->is_mlp)
+        bloc_mlp_init_y(pb->y0, h->d, (size_t)h->mlp.H, pb->seed);
     return BLOC_OK;
 }
 
@@ -118,13 +146,24 @@ static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
     }
     struct { int *id; const char *name; size_t n; const double *init; } v[] = {
         {&h->vclean, "hc_clean", ntr, h->data.clean}, {&h->vce2, "hc_ce_scratch", ntr, NULL},
-        {&h->vwsq, "hc_wsq", K * h->d, NULL},
+        {&h->vwsq, "hc_wsq", h->nw, NULL},
         {&h->vf1, "hc_f1_terms", 4 * ntr, NULL}, {&h->vyr, "hc_refit_y", pb->ny, NULL},
         {&h->vv, "hc_refit_v", pb->ny, NULL},    {&h->vg, "hc_refit_g", pb->ny, NULL},
         {&h->vrow, "hc_row", pb->ny, NULL}};
     for (size_t k = 0; k < sizeof v / sizeof *v; k++)
         if ((*v[k].id = bloc_graph_vec(g, v[k].name, v[k].n, v[k].init, err)) < 0)
             return err->status;
+    if (!h->is_mlp)
+        return BLOC_OK;
+    size_t H = (size_t)h->mlp.H;
+    for (int s = 0; s < NSPLITS; s++) {
+        snprintf(nm, sizeof nm, "hc_hidden_%s", names[s]);
+        if ((h->vhid[s] = bloc_graph_vec(g, nm, (s == TR ? 2 : 1) * h->n[s] * H, NULL, err)) < 0)
+            return err->status;
+    }
+    if ((h->vD = bloc_graph_vec(g, "hc_hidden_grad", (ntr > h->n[VAL] ? ntr : h->n[VAL]) * H, NULL, err)) < 0 ||
+        (h->vy0 = bloc_graph_vec(g, "hc_y0", pb->ny, pb->y0, err)) < 0)
+        return err->status;
     return BLOC_OK;
 }
 
@@ -135,13 +174,34 @@ static int weight_mode(const bloc_problem_t *pb, int split)
     return split == TR ? (int)pb->params[P_WEIGHTS] : BLOC_SM_UNWEIGHTED;
 }
 
+/* The forward pass of either model at y1 (and y2 >= 0), outputs of y2 at
+ * R + n K, ce + 2 n and gx2 (the mlp's hidden rows of y2 at n H). */
 static int forward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int x, int y1, int y2,
                    int flags, int R, int ce, int gx1, int gx2, bloc_error_t *err)
 {
     hc_t *h = pb->data;
-    int mode = weight_mode(pb, split);
-    return bloc_sm_forward(g, list, &h->split[split], y1, y2, mode, mode == BLOC_SM_ORACLE ? h->vclean : x, flags, R,
-                           ce, gx1, gx2, err);
+    int mode = weight_mode(pb, split), wsrc = mode == BLOC_SM_ORACLE ? h->vclean : x;
+    const bloc_sm_split_t *s = &h->split[split];
+    if (!h->is_mlp)
+        return bloc_sm_forward(g, list, s, y1, y2, mode, wsrc, flags, R, ce, gx1, gx2, err);
+    int st = bloc_mlp_forward(g, list, s, &h->mlp, y1, h->vhid[split], 0, mode, wsrc, flags, R, 0, ce, 0, gx1, err);
+    if (!st && y2 >= 0)
+        st = bloc_mlp_forward(g, list, s, &h->mlp, y2, h->vhid[split], s->n * h->mlp.H, mode, wsrc, flags, R, s->n * K,
+                              ce, 2 * s->n, gx2, err);
+    return st;
+}
+
+/* gy <- grad_y at y of the split's objective from the forward outputs of
+ * point `slot` (0: y1, 1: y2), ridge mu */
+static int backward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int slot, int y, double mu,
+                    int gy, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    const bloc_sm_split_t *s = &h->split[split];
+    if (!h->is_mlp)
+        return bloc_sm_backward(g, list, s, h->vR[split], slot * s->n * K, y, mu, gy, err);
+    return bloc_mlp_backward(g, list, s, &h->mlp, h->vR[split], slot * s->n * K, h->vhid[split],
+                             slot * s->n * h->mlp.H, h->vD, y, mu, gy, err);
 }
 
 /* The UL F depends on y only: grad_x F = 0; grad_y F from the validation split. */
@@ -151,7 +211,7 @@ static int grad_ul(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x,
     hc_t *h = pb->data;
     int st = gx >= 0 ? bloc_sm_fill(g, list, gx, pb->nx, 0, err) : BLOC_OK;
     if (!st && gy >= 0 && !(st = forward(pb, g, list, VAL, x, y, -1, OUT_R, h->vR[VAL], h->vterms[VAL], gy, gy, err)))
-        st = bloc_sm_backward(g, list, &h->split[VAL], h->vR[VAL], 0, y, 0, gy, err);
+        st = backward(pb, g, list, VAL, 0, y, 0, gy, err);
     return st;
 }
 
@@ -167,7 +227,7 @@ static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_lev
         st = grad_ul(pb, g, list, x, y1, gx1, gy1, err);
         return !st && y2 >= 0 ? grad_ul(pb, g, list, x, y2, gx2, gy2, err) : st;
     }
-    int n = (int)h->n[TR], want1 = gx1 >= 0 || gy1 >= 0, want2 = y2 >= 0 && (gx2 >= 0 || gy2 >= 0);
+    int want1 = gx1 >= 0 || gy1 >= 0, want2 = y2 >= 0 && (gx2 >= 0 || gy2 >= 0);
     int flags = (gy1 >= 0 || (want2 && gy2 >= 0) ? OUT_R : 0) | (gx1 >= 0 || (want2 && gx2 >= 0) ? OUT_GX : 0);
     int dummy = h->vce2; /* n reals nobody reads */
     double mu = pb->params[P_MU];
@@ -178,9 +238,9 @@ static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_lev
         st = forward(pb, g, list, TR, x, want1 ? y1 : y2, -1, flags, h->vR[TR], dummy,
                      want1 ? (gx1 >= 0 ? gx1 : dummy) : (gx2 >= 0 ? gx2 : dummy), dummy, err);
     if (!st && gy1 >= 0)
-        st = bloc_sm_backward(g, list, &h->split[TR], h->vR[TR], 0, y1, mu, gy1, err);
+        st = backward(pb, g, list, TR, 0, y1, mu, gy1, err);
     if (!st && want2 && gy2 >= 0)
-        st = bloc_sm_backward(g, list, &h->split[TR], h->vR[TR], want1 ? n * K : 0, y2, mu, gy2, err);
+        st = backward(pb, g, list, TR, want1, y2, mu, gy2, err);
     return st;
 }
 
@@ -229,17 +289,31 @@ static int accuracy(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int s
     return st ? st : bloc_graph_reduce_rows(g, list, h->vterms[split], 2, h->n[split], scalars, off, err);
 }
 
-/* y_r <- refit_steps accelerated gradient steps on f(x, .) from 0 */
+/* dst <- the mlp's y0 */
+static int copy_y0(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int dst, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    bloc_node_t *nd = bloc_graph_add(g, list, "hc_copy_row", pb->ny, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, h->vy0); bloc_arg_int(nd, 0); bloc_arg_vec(nd, dst); bloc_arg_int(nd, (int)pb->ny);
+    bloc_node_cost(nd, 0, 2.0 * (double)pb->ny * g->rt->real_size);
+    return BLOC_OK;
+}
+
+/* y_r <- refit_steps accelerated gradient steps on f(x, .) from 0 (linear)
+ * or y0 (mlp) */
 static int refit(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, bloc_error_t *err)
 {
     hc_t *h = pb->data;
-    int steps = (int)pb->params[P_REFIT];
-    int st = bloc_sm_fill(g, list, h->vyr, pb->ny, 0, err);
-    if (!st)
-        st = bloc_sm_fill(g, list, h->vv, pb->ny, 0, err);
+    int steps = (int)pb->params[P_REFIT], st = BLOC_OK;
+    for (int k = 0; k < 2 && !st; k++) {
+        int v = k ? h->vv : h->vyr;
+        st = h->is_mlp ? copy_y0(pb, g, list, v, err) : bloc_sm_fill(g, list, v, pb->ny, 0, err);
+    }
     for (int k = 0; !st && k < steps; k++) {
         if ((st = forward(pb, g, list, TR, x, h->vv, -1, OUT_R, h->vR[TR], h->vce2, h->vce2, h->vce2, err)) ||
-            (st = bloc_sm_backward(g, list, &h->split[TR], h->vR[TR], 0, h->vv, pb->params[P_MU], h->vg, err)))
+            (st = backward(pb, g, list, TR, 0, h->vv, pb->params[P_MU], h->vg, err)))
             return st;
         if ((st = bloc_sm_nag_step(g, list, h->vyr, h->vv, h->vg, pb->ny, pb->params[P_REFIT_STEP],
                                    pb->params[P_REFIT_MOM], err)))
@@ -255,11 +329,11 @@ static int eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, in
     int st = forward(pb, g, list, TR, x, y, -1, OUT_CE, h->vR[TR], h->vce2, h->vce2, h->vce2, err);
     if (!st)
         st = bloc_graph_reduce_rows(g, list, h->vce2, 1, ntr, scalars, 0, err);
-    bloc_node_t *nd = st ? NULL : bloc_graph_add(g, list, "hc_square", K * h->d, err);
+    bloc_node_t *nd = st ? NULL : bloc_graph_add(g, list, "hc_square", h->nw, err);
     if (!nd)
         return err->status;
-    bloc_arg_vec(nd, y); bloc_arg_vec(nd, h->vwsq); bloc_arg_int(nd, (int)(K * h->d));
-    if ((st = bloc_graph_reduce_rows(g, list, h->vwsq, 1, K * h->d, scalars, 1, err)) ||
+    bloc_arg_vec(nd, y); bloc_arg_vec(nd, h->vwsq); bloc_arg_int(nd, (int)h->nw);
+    if ((st = bloc_graph_reduce_rows(g, list, h->vwsq, 1, h->nw, scalars, 1, err)) ||
         (st = accuracy(pb, g, list, VAL, x, y, scalars, 2, err)) ||
         (st = accuracy(pb, g, list, TE, x, y, scalars, 4, err)))
         return st;
@@ -296,12 +370,17 @@ static void finish(const bloc_problem_t *pb, const double *raw, double *out)
     m[5] = pb->params[P_REFIT] > 0 ? raw[13] / nte : NAN;
 }
 
+static const char *const kernel_libs[] = {"problems/hyperclean.cl"}; /* built before mlp.cl, which calls into it */
+
 const bloc_problem_desc_t bloc_problem_hyperclean = {
     .name = "hyperclean",
-    .summary = "data hyper-cleaning on Fashion-MNIST: sample weights sigma(x_i), linear softmax LL, validation CE UL",
+    .summary = "data hyper-cleaning on Fashion-MNIST: sample weights sigma(x_i), linear or two-layer softmax LL, "
+               "validation CE UL",
     .params = params,
     .nparams = NPARAMS,
-    .kernel_source = "problems/hyperclean.cl",
+    .kernel_source = "problems/mlp.cl",
+    .kernel_libs = kernel_libs,
+    .nkernel_libs = 1,
     .metric_names = metrics,
     .nmetrics = 6,
     .nraw = 14,

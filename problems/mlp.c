@@ -1,0 +1,102 @@
+#include "mlp.h"
+
+#include <math.h>
+
+#include "rng.h"
+
+#define K BLOC_SM_CLASSES
+#define ROWS 4       /* samples per work item of mlp_layer1 and mlp_head (MLP_ROWS) */
+#define COLS 5       /* hidden units per work item of mlp_layer1 (MLP_COLS) */
+#define BW 10        /* hidden units per work item of mlp_back_w1 (MLP_BW) */
+#define L1_LOCAL 4   /* work-group sizes: a small fixed set (PoCL compiles one function per size) */
+#define HEAD_LOCAL 16
+#define W1_LOCAL 5
+
+size_t bloc_mlp_ny(size_t d, size_t H)
+{
+    return H * d + K * H + H + K;
+}
+
+size_t bloc_mlp_nweights(size_t d, size_t H)
+{
+    return H * d + K * H;
+}
+
+void bloc_mlp_init_y(double *y, size_t d, size_t H, unsigned long seed)
+{
+    bloc_rng_t r = bloc_rng_stream(seed, 3);
+    double b1 = 1 / sqrt((double)d), b2 = 1 / sqrt((double)H);
+    size_t w1 = H * d, w2 = w1 + K * H, bias1 = w2 + H, end = bias1 + K;
+    for (size_t i = 0; i < end; i++) {
+        double bound = i < w1 || (i >= w2 && i < bias1) ? b1 : b2;
+        y[i] = bound * (2 * bloc_rng_uniform(&r) - 1);
+    }
+}
+
+static size_t round_up(size_t n, size_t m)
+{
+    return (n + m - 1) / m * m;
+}
+
+int bloc_mlp_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, const bloc_mlp_t *m, int y,
+                     int hid, int hoff, int mode, int wsrc, int flags, int R, int roff, int ce, int ceoff, int gx,
+                     bloc_error_t *err)
+{
+    double n = s->n, d = s->d, H = m->H, rs = (double)g->rt->real_size;
+    size_t rows = ((size_t)s->n + ROWS - 1) / ROWS;
+    size_t g1[2] = {round_up(((size_t)m->H + COLS - 1) / COLS, L1_LOCAL), rows}, l1[2] = {L1_LOCAL, 1};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, "mlp_layer1", g1, l1, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, y);
+    bloc_arg_int(nd, m->H); bloc_arg_int(nd, m->act); bloc_arg_vec(nd, hid); bloc_arg_int(nd, hoff);
+    bloc_node_cost(nd, 2.0 * n * d * H + 2.0 * n * H, rs * (n * d + H * (d + 1) + n * H));
+    size_t g2[2] = {round_up(rows, HEAD_LOCAL), 1}, l2[2] = {HEAD_LOCAL, 1};
+    if (!(nd = bloc_graph_add2d(g, list, "mlp_head", g2, l2, err)))
+        return err->status;
+    bloc_arg_vec(nd, hid); bloc_arg_int(nd, hoff); bloc_arg_int(nd, s->n); bloc_arg_int(nd, m->H);
+    bloc_arg_vec(nd, y); bloc_arg_int(nd, s->d); bloc_arg_int(nd, mode); bloc_arg_vec(nd, wsrc);
+    bloc_arg_vec(nd, s->labels); bloc_arg_real(nd, 1.0 / s->n); bloc_arg_int(nd, flags); bloc_arg_vec(nd, R);
+    bloc_arg_int(nd, roff); bloc_arg_vec(nd, ce); bloc_arg_int(nd, ceoff); bloc_arg_vec(nd, gx);
+    bloc_node_cost(nd, 2.0 * n * H * K + 40.0 * n * K, rs * (n * H + (H + 1) * K + n * (K + 3)));
+    return BLOC_OK;
+}
+
+int bloc_mlp_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, const bloc_mlp_t *m, int R,
+                      int roff, int hid, int hoff, int D, int y, double mu, int gy, bloc_error_t *err)
+{
+    double n = s->n, d = s->d, H = m->H, rs = (double)g->rt->real_size;
+    size_t vw = g->rt->precision == BLOC_FP64 ? 8 : 16, one[2] = {1, 1};
+    /* (M3) */
+    size_t gw2[2] = {((size_t)m->H + vw - 1) / vw + 1, 1};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, "mlp_back_w2", gw2, one, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, R); bloc_arg_int(nd, roff); bloc_arg_vec(nd, hid); bloc_arg_int(nd, hoff);
+    bloc_arg_int(nd, s->n); bloc_arg_int(nd, m->H); bloc_arg_vec(nd, y); bloc_arg_int(nd, s->d);
+    bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
+    bloc_node_cost(nd, 2.0 * n * H * K + n * K, rs * (n * H + n * K + 2.0 * (H + 1) * K));
+    /* (M4) */
+    if (!(nd = bloc_graph_add(g, list, "mlp_back_hidden", (size_t)s->n * (size_t)m->H, err)))
+        return err->status;
+    bloc_arg_vec(nd, R); bloc_arg_int(nd, roff); bloc_arg_vec(nd, y); bloc_arg_int(nd, s->d);
+    bloc_arg_int(nd, m->H); bloc_arg_vec(nd, hid); bloc_arg_int(nd, hoff); bloc_arg_int(nd, m->act);
+    bloc_arg_int(nd, s->n); bloc_arg_vec(nd, D);
+    bloc_node_cost(nd, 2.0 * n * H * K, rs * (2.0 * n * H + n * K + K * H));
+    /* (M5): grad_b1, then grad_W1 */
+    if (!(nd = bloc_graph_add(g, list, "mlp_colsum", (size_t)m->H, err)))
+        return err->status;
+    bloc_arg_vec(nd, D); bloc_arg_int(nd, s->n); bloc_arg_int(nd, m->H); bloc_arg_vec(nd, gy);
+    bloc_arg_int(nd, (int)(bloc_mlp_nweights((size_t)s->d, (size_t)m->H)));
+    bloc_node_cost(nd, n * H, rs * (n * H + H));
+    /* 5 hidden blocks per group share the A columns they read (49 ms
+     * against 79 ms for groups of 1 at n = 5000, H = 300: bench/mlp_gemm.c) */
+    size_t gw1[2] = {round_up(((size_t)m->H + BW - 1) / BW, W1_LOCAL), ((size_t)s->d / vw + 1) / 2};
+    size_t lw1[2] = {W1_LOCAL, 1};
+    if (!(nd = bloc_graph_add2d(g, list, "mlp_back_w1", gw1, lw1, err)))
+        return err->status;
+    bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, D);
+    bloc_arg_int(nd, m->H); bloc_arg_vec(nd, y); bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
+    bloc_node_cost(nd, 2.0 * n * d * H + 2.0 * H * d, rs * (n * d + n * H + 2.0 * H * d));
+    return BLOC_OK;
+}

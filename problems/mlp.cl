@@ -1,0 +1,220 @@
+#pragma OPENCL FP_CONTRACT OFF
+/* hyperclean (shared/spec/problems.md), two-layer model d -> H -> K
+ * (problems/mlp.h). Built after problems/hyperclean.cl, whose vector types
+ * (realv, HC_VW, hc_vload, hc_hsum) and softmax cross-entropy head hc_head
+ * it reuses. Samples a_i are the rows of A (n x d, d a multiple of HC_VW);
+ * y = [W1 (H x d), W2 (K x H), b1 (H), b2 (K)], all row-major. With the
+ * activation s (ReLU, or the identity) and sample weights w_i:
+ *   (M1) h_i   = s(W1 a_i + b1)                  (hid, n x H)
+ *   (M2) z_i   = W2 h_i + b2, then the head (1) (4) (6) of hyperclean.cl:
+ *               CE_i, R_i = (w_i / n)(softmax(z_i) - e_{t_i}), grad_{x_i} f
+ *   (M3) grad_W2 = R' h + mu W2,  grad_b2 = sum_i R_i
+ *   (M4) D_i   = (W2' R_i) .* s'(W1 a_i + b1)    (n x H; s' = [h_i > 0] for ReLU)
+ *   (M5) grad_W1 = D' A + mu W1,  grad_b1 = sum_i D_i
+ * Sums run in an order fixed by the code (fma over HC_VW-wide chunks, a
+ * fixed tree for the lanes, then the tail, samples in index order), so
+ * results are the same bits on every run. */
+
+#define MLP_RELU 0
+#define MLP_IDENTITY 1
+#define MLP_ROWS 4 /* samples per work item of the dot-product tiles */
+#define MLP_COLS 5 /* outputs per work item (the tile of hc_forward) */
+
+/* z[r][c] = <a_r, w_c> over L entries for 4 rows a_r and the 5 rows
+ * w_c = w + min(c, ncol - 1) wstride: HC_VW-wide fmas, then the tail of
+ * L mod HC_VW scalar products. */
+static void mlp_tile(__global const real *a0, __global const real *a1, __global const real *a2,
+                     __global const real *a3, __global const real *w, int wstride, int ncol, int L,
+                     real z[MLP_ROWS][MLP_COLS])
+{
+    __global const real *wc[MLP_COLS];
+    realv s0[MLP_COLS], s1[MLP_COLS], s2[MLP_COLS], s3[MLP_COLS];
+#pragma unroll
+    for (int c = 0; c < MLP_COLS; c++) {
+        wc[c] = w + (size_t)min(c, ncol - 1) * (size_t)wstride;
+        s0[c] = s1[c] = s2[c] = s3[c] = (realv)0;
+    }
+    int Lv = L - L % HC_VW;
+    for (int j = 0; j < Lv; j += HC_VW) {
+        realv u0 = hc_vload(0, a0 + j), u1 = hc_vload(0, a1 + j);
+        realv u2 = hc_vload(0, a2 + j), u3 = hc_vload(0, a3 + j);
+#pragma unroll
+        for (int c = 0; c < MLP_COLS; c++) {
+            realv wv = hc_vload(0, wc[c] + j);
+            s0[c] = fma(u0, wv, s0[c]);
+            s1[c] = fma(u1, wv, s1[c]);
+            s2[c] = fma(u2, wv, s2[c]);
+            s3[c] = fma(u3, wv, s3[c]);
+        }
+    }
+#pragma unroll
+    for (int c = 0; c < MLP_COLS; c++) {
+        z[0][c] = hc_hsum(s0[c]);
+        z[1][c] = hc_hsum(s1[c]);
+        z[2][c] = hc_hsum(s2[c]);
+        z[3][c] = hc_hsum(s3[c]);
+        for (int j = Lv; j < L; j++) {
+            real wj = wc[c][j];
+            z[0][c] = fma(a0[j], wj, z[0][c]);
+            z[1][c] = fma(a1[j], wj, z[1][c]);
+            z[2][c] = fma(a2[j], wj, z[2][c]);
+            z[3][c] = fma(a3[j], wj, z[3][c]);
+        }
+    }
+}
+
+/* (M1): hid[hoff + i H + h] for samples 4 g1 .. 4 g1 + 3 and hidden units
+ * 5 g0 .. 5 g0 + 4 (work items ceil(H / 5) x ceil(n / 4); rows and units
+ * past the end repeat the last one and are not stored). A work group runs
+ * along the hidden units of the same 4 samples, which stay in L1. */
+__kernel void mlp_layer1(__global const real *A, int n, int d, __global const real *y, int H, int act,
+                         __global real *hid, int hoff)
+{
+    int h0 = MLP_COLS * (int)get_global_id(0), i0 = MLP_ROWS * (int)get_global_id(1);
+    if (h0 >= H || i0 >= n)
+        return;
+    __global const real *a[MLP_ROWS];
+    for (int r = 0; r < MLP_ROWS; r++)
+        a[r] = A + (size_t)min(i0 + r, n - 1) * (size_t)d;
+    real z[MLP_ROWS][MLP_COLS];
+    mlp_tile(a[0], a[1], a[2], a[3], y + (size_t)h0 * (size_t)d, d, H - h0, d, z);
+    __global const real *b1 = y + (size_t)H * (size_t)d + (size_t)HC_K * H;
+    for (int r = 0; r < MLP_ROWS && i0 + r < n; r++)
+        for (int c = 0; c < MLP_COLS && h0 + c < H; c++) {
+            real v = z[r][c] + b1[h0 + c];
+            hid[hoff + (size_t)(i0 + r) * H + h0 + c] = act == MLP_RELU ? fmax(v, (real)0) : v;
+        }
+}
+
+/* (M2) and the head of samples 4 g .. 4 g + 3 (work items ceil(n / 4)):
+ * logits from the hidden rows at hoff, outputs R + roff, ce + ceoff, gx as
+ * `flags` asks (hc_head). */
+__kernel void mlp_head(__global const real *hid, int hoff, int n, int H, __global const real *y, int d, int mode,
+                       __global const real *wsrc, __global const real *t, real inv_n, int flags, __global real *R,
+                       int roff, __global real *ce, int ceoff, __global real *gx)
+{
+    int i0 = MLP_ROWS * (int)get_global_id(0);
+    if (i0 >= n)
+        return;
+    __global const real *hr[MLP_ROWS];
+    for (int r = 0; r < MLP_ROWS; r++)
+        hr[r] = hid + hoff + (size_t)min(i0 + r, n - 1) * H;
+    __global const real *W2 = y + (size_t)H * (size_t)d;
+    real z[MLP_ROWS][HC_LANES], t5[MLP_ROWS][MLP_COLS];
+    for (int hf = 0; hf < 2; hf++) {
+        mlp_tile(hr[0], hr[1], hr[2], hr[3], W2 + hf * MLP_COLS * H, H, MLP_COLS, H, t5);
+        for (int r = 0; r < MLP_ROWS; r++)
+            for (int c = 0; c < MLP_COLS; c++)
+                z[r][hf * MLP_COLS + c] = t5[r][c];
+    }
+    __global const real *b2 = W2 + (size_t)HC_K * H + H;
+    for (int r = 0; r < MLP_ROWS && i0 + r < n; r++)
+        hc_head(i0 + r, n, z[r], b2, mode, wsrc, t, inv_n, flags, R + roff, ce + ceoff, gx);
+}
+
+/* (M4): D[e] for e = i H + h < n H, from R + roff and the hidden rows at hoff */
+__kernel void mlp_back_hidden(__global const real *R, int roff, __global const real *y, int d, int H,
+                              __global const real *hid, int hoff, int act, int n, __global real *D)
+{
+    int e = get_global_id(0);
+    if (e >= n * H)
+        return;
+    int i = e / H, h = e % H;
+    __global const real *W2 = y + (size_t)H * (size_t)d;
+    __global const real *r = R + roff + (size_t)i * HC_K;
+    real s = 0;
+    for (int c = 0; c < HC_K; c++)
+        s = fma(r[c], W2[c * H + h], s);
+    D[e] = act == MLP_RELU && !(hid[hoff + e] > (real)0) ? (real)0 : s;
+}
+
+/* (M3): item q < ceil(H / HC_VW) owns hidden units [q HC_VW, q HC_VW +
+ * HC_VW) of every class of grad_W2 (scalar lanes for the last, partial
+ * chunk); item ceil(H / HC_VW) sums grad_b2. Samples in index order. */
+__kernel void mlp_back_w2(__global const real *R, int roff, __global const real *hid, int hoff, int n, int H,
+                          __global const real *y, int d, real mu, __global real *gy)
+{
+    int q = get_global_id(0), nq = (H + HC_VW - 1) / HC_VW, h0 = q * HC_VW;
+    __global const real *r = R + roff;
+    size_t w2 = (size_t)H * (size_t)d;
+    if (q > nq)
+        return;
+    if (q == nq) {
+        for (int c = 0; c < HC_K; c++) {
+            real s = 0;
+            for (int i = 0; i < n; i++)
+                s += r[i * HC_K + c];
+            gy[w2 + (size_t)HC_K * H + H + c] = s;
+        }
+        return;
+    }
+    if (h0 + HC_VW <= H) {
+        realv acc[HC_K];
+        for (int c = 0; c < HC_K; c++)
+            acc[c] = (realv)0;
+        for (int i = 0; i < n; i++) {
+            realv u = hc_vload(0, hid + hoff + (size_t)i * H + h0);
+#pragma unroll
+            for (int c = 0; c < HC_K; c++)
+                acc[c] = fma(u, (realv)r[i * HC_K + c], acc[c]);
+        }
+        for (int c = 0; c < HC_K; c++)
+            hc_vstore(acc[c] + mu * hc_vload(0, y + w2 + c * H + h0), 0, gy + w2 + c * H + h0);
+        return;
+    }
+    for (int h = h0; h < H; h++)
+        for (int c = 0; c < HC_K; c++) {
+            real s = 0;
+            for (int i = 0; i < n; i++)
+                s = fma(hid[hoff + (size_t)i * H + h], r[i * HC_K + c], s);
+            gy[w2 + c * H + h] = s + mu * y[w2 + c * H + h];
+        }
+}
+
+/* out[ooff + j] = sum_i D[i m + j] for j < m, samples in index order:
+ * grad_b1 of (M5) */
+__kernel void mlp_colsum(__global const real *D, int n, int m, __global real *out, int ooff)
+{
+    int j = get_global_id(0);
+    if (j >= m)
+        return;
+    real s = 0;
+    for (int i = 0; i < n; i++)
+        s += D[(size_t)i * m + j];
+    out[ooff + j] = s;
+}
+
+/* (M5) grad_W1 = D' A + mu W1: item (q, b) owns features [2 q HC_VW,
+ * 2 q HC_VW + 2 HC_VW) (one chunk when d / HC_VW is odd and q is last) of
+ * hidden units 10 b .. 10 b + 9 (the tile of hc_backward), samples in
+ * index order. Work items ceil(d / (2 HC_VW)) x ceil(H / 10). */
+#define MLP_BW 10
+__kernel void mlp_back_w1(__global const real *A, int n, int d, __global const real *D, int H,
+                          __global const real *y, real mu, __global real *gy)
+{
+    int q = get_global_id(1), nq = (d / HC_VW + 1) / 2, h0 = MLP_BW * (int)get_global_id(0);
+    if (q >= nq || h0 >= H)
+        return;
+    int j0 = 2 * q * HC_VW, two = j0 + HC_VW < d, j1 = two ? j0 + HC_VW : j0;
+    /* a last, partial block reads its units from hb = H - 10 on (H >= 10) */
+    int hb = min(h0, max(H - MLP_BW, 0)), nb = min(MLP_BW, H);
+    realv acc0[MLP_BW], acc1[MLP_BW];
+    for (int c = 0; c < MLP_BW; c++)
+        acc0[c] = acc1[c] = (realv)0;
+    for (int i = 0; i < n; i++) {
+        __global const real *a = A + (size_t)i * (size_t)d, *dr = D + (size_t)i * H + hb;
+        realv u0 = hc_vload(0, a + j0), u1 = hc_vload(0, a + j1);
+#pragma unroll
+        for (int c = 0; c < MLP_BW; c++) {
+            realv r = (realv)dr[min(c, nb - 1)];
+            acc0[c] = fma(u0, r, acc0[c]);
+            acc1[c] = fma(u1, r, acc1[c]);
+        }
+    }
+    for (int c = h0 - hb; c < nb; c++) {
+        size_t o = (size_t)(hb + c) * (size_t)d;
+        hc_vstore(acc0[c] + mu * hc_vload(0, y + o + j0), 0, gy + o + j0);
+        if (two)
+            hc_vstore(acc1[c] + mu * hc_vload(0, y + o + j1), 0, gy + o + j1);
+    }
+}
