@@ -98,6 +98,9 @@ static int init(bloc_problem_t *pb, bloc_error_t *err)
 {
     const double *p = pb->params;
     size_t n[NSPLITS] = {(size_t)p[P_NTR], (size_t)p[P_NVAL], (size_t)p[P_NTE]};
+    if (p[P_MODEL] != MLP && (p[P_HIDDEN] != params[P_HIDDEN].def || p[P_ACT] != params[P_ACT].def))
+        return bloc_error_set(err, BLOC_ERR_PARAM, "hyperclean: hidden and activation apply to model mlp only "
+                                                   "(model is linear)");
     hc_t *h = calloc(1, sizeof *h);
     if (!h)
         return bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");

@@ -448,4 +448,14 @@ Test(mlp_problem, errors)
         bloc_test_first_line(out, first, sizeof first);
         cr_assert_str_eq(first, cases[k].first);
     }
+    /* the mlp's parameters on the linear model: an error, not ignored */
+    static const char *const on_linear[] = {"problem.hidden=500", "problem.activation=identity"};
+    for (int k = 0; k < 2; k++) {
+        char args[2048], out[8192], first[1024];
+        snprintf(args, sizeof args, "run '%s/../configs/meha_hyperclean.yaml' --set %s --out /tmp/bloc-never "
+                 "--progress none", BLOC_TEST_DIR, on_linear[k]);
+        cr_assert_eq(bloc_test_run_cli(args, out, sizeof out), 2, "%s", out);
+        bloc_test_first_line(out, first, sizeof first);
+        cr_assert_str_eq(first, "hyperclean: hidden and activation apply to model mlp only (model is linear)");
+    }
 }
