@@ -134,7 +134,7 @@ static int read_all(bloc_graph_t *g, int v, double **out, bloc_error_t *err)
 
 /* Forward Z = A W' (n x K) and backward G = R' A (K x d) of the train split
  * through CLBlast, against hc_forward's logits (recomputed here on the host
- * from the device's A and y, in double) and hc_backward's product. */
+ * from the device's A and y, in double) and the product R' A in double. */
 static int clblast_compare(bloc_graph_t *g, const bloc_problem_t *pb, int reps, clblast_result_t *res,
                            bloc_error_t *err)
 {
