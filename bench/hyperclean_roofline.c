@@ -7,8 +7,9 @@
  * configs/meha_hyperclean.yaml), replays the step list N times with
  * profiling events and reports per kernel: median time, the flops and bytes
  * of the node cost model and the roofline bound max(bytes / bandwidth,
- * flops / peak) with peaks from bench/probe.c (bandwidth of a 256 MiB
- * buffer: every matrix is read from memory, no credit for caches). Wall time
+ * flops / peak) with peaks from the device probe (host/probe.c: read
+ * bandwidth of a 256 MiB buffer, every matrix is read from memory, no
+ * credit for caches; fma throughput in the run's precision). Wall time
  * per iteration: N iterations enqueued back to back, one clFinish. Then the
  * same forward and backward products through CLBlast (Sgemm on the same
  * buffers and queue), timed, checked against bloc's kernels and run twice
@@ -134,7 +135,7 @@ static int read_all(bloc_graph_t *g, int v, double **out, bloc_error_t *err)
 
 /* Forward Z = A W' (n x K) and backward G = R' A (K x d) of the train split
  * through CLBlast, against hc_forward's logits (recomputed here on the host
- * from the device's A and y, in double) and hc_backward's product. */
+ * from the device's A and y, in double) and the product R' A in double. */
 static int clblast_compare(bloc_graph_t *g, const bloc_problem_t *pb, int reps, clblast_result_t *res,
                            bloc_error_t *err)
 {
@@ -259,12 +260,18 @@ int main(int argc, char **argv)
     if (bloc_runtime_create(&rt, cfg.device, cfg.precision, &err))
         return fail(&err);
     bloc_peaks_t pk;
-    if (bloc_probe_peaks(&rt, fresh, &pk, &err))
+    if (bloc_probe(&rt, fresh, &pk, &err))
         return fail(&err);
+    int fp64 = cfg.precision == BLOC_FP64;
+    double bw_gbs = 1e-9 * pk.bandwidth, bw_cached_gbs = 1e-9 * pk.bandwidth_cached;
+    double peak_gflops = 1e-9 * (fp64 ? pk.flops_dp : pk.flops_sp), chain_gflops = 1e-9 * pk.flops_sp_chain;
     printf("device: %s (%s, driver %s)\n", rt.dev.device_name, rt.dev.platform_name, rt.dev.driver_version);
-    printf("probe%s: bandwidth %.1f GB/s (256 MiB buffer), %.1f GB/s (16 MiB); fp32 FMA %.1f GFLOP/s "
-           "(8 chains), %.1f GFLOP/s (1 chain, clpeak's shape); launch %.1f us\n",
-           pk.from_cache ? " (cached)" : "", pk.bw_dram, pk.bw_l3, pk.fma_peak, pk.fma_chain, pk.launch_us);
+    printf("probe%s: read bandwidth %.1f GB/s (%zu MiB buffer), %.1f GB/s (%.0f MiB, half the reported cache); "
+           "%s fma %.1f GFLOP/s (8 chains; fp32 on 1 chain, clpeak's shape: %.1f); launch %.1f us alone, %.1f us "
+           "in a burst\n",
+           pk.from_cache ? " (cached)" : "", bw_gbs, BLOC_PROBE_DRAM_BYTES >> 20, bw_cached_gbs,
+           pk.cache_bytes / 2 / (1 << 20), fp64 ? "fp64" : "fp32", peak_gflops, chain_gflops,
+           1e6 * pk.launch_single_s, 1e6 * pk.launch_s);
     double t0 = now_s();
     if (build(&cfg, &rt, &pb, &g, &err))
         return fail(&err);
@@ -300,7 +307,7 @@ int main(int argc, char **argv)
             it[k] += t[(size_t)i * iters + k];
         }
     }
-    double bw = pk.bw_dram * 1e9, peak = pk.fma_peak * 1e9;
+    double bw = pk.bandwidth, peak = fp64 ? pk.flops_dp : pk.flops_sp;
     double sum_t = 0, sum_bound = 0, sum_f = 0, sum_b = 0;
     printf("\n%-4s %-20s %10s %10s %10s %10s %7s\n", "node", "kernel", "MFLOP", "MB", "median us", "bound us",
            "ratio");
@@ -341,7 +348,7 @@ int main(int argc, char **argv)
            "\"bw_gbs\": %.2f, \"bw_l3_gbs\": %.2f, \"fma_gflops\": %.2f, \"fma_chain_gflops\": %.2f, "
            "\"clblast_fwd_ms\": %.4f, \"clblast_bwd_ms\": %.4f}\n",
            rt.dev.device_name, iters, nn, sum_f * 1e-6, sum_b * 1e-6, 1e3 * sum_bound, 1e3 * med_it, 1e3 * best_it,
-           1e3 * wall, pk.bw_dram, pk.bw_l3, pk.fma_peak, pk.fma_chain, cb.ok ? 1e3 * cb.fwd_s : -1.0,
+           1e3 * wall, bw_gbs, bw_cached_gbs, peak_gflops, chain_gflops, cb.ok ? 1e3 * cb.fwd_s : -1.0,
            cb.ok ? 1e3 * cb.bwd_s : -1.0);
     free(t);
     free(it);

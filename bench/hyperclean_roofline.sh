@@ -3,7 +3,7 @@
 # train / 5000 validation samples, linear 784 -> 10, fp32) on the default
 # device, against
 #   - its roofline bound, max(bytes / bandwidth, flops / peak) summed over the
-#     iteration's kernels, peaks from bench/probe.c (cached per device;
+#     iteration's kernels, peaks from the device probe host/probe.c (cached per device;
 #     FRESH=1 measures again), and
 #   - the same algorithm in PyTorch (bench/peers/hyperclean_meha_torch.py: same
 #     data, start and update rules), timed in the same run, rounds interleaved.

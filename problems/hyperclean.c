@@ -194,33 +194,53 @@ static int forward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int sp
     return st;
 }
 
-/* gy <- grad_y at y of the split's objective from the forward outputs of
- * point `slot` (0: y1, 1: y2), ridge mu */
+/* mlp: gy <- grad_y at y of the split's objective from the forward
+ * outputs of point `slot` (0: y1, 1: y2), ridge mu */
 static int backward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int slot, int y, double mu,
                     int gy, bloc_error_t *err)
 {
     hc_t *h = pb->data;
     const bloc_sm_split_t *s = &h->split[split];
-    if (!h->is_mlp)
-        return bloc_sm_backward(g, list, s, h->vR[split], slot * s->n * K, y, mu, gy, err);
     return bloc_mlp_backward(g, list, s, &h->mlp, h->vR[split], slot * s->n * K, h->vhid[split],
                              slot * s->n * h->mlp.H, h->vD, y, mu, gy, err);
+}
+
+/* The gradient (5) at (x, y) on a split in one pass (softmax.h), gx (6)
+ * with it when gx >= 0. */
+static int fused(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int x, int y, int gx, double mu,
+                 int gy, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int mode = weight_mode(pb, split);
+    return bloc_sm_grad(g, list, &h->split[split], y, mode, mode == BLOC_SM_ORACLE ? h->vclean : x,
+                        gx >= 0 ? OUT_GX : 0, h->vce2, gx >= 0 ? gx : h->vce2, mu, gy, err);
+}
+
+/* gy <- the gradient (5) at (x, y) on a split, gx (6) with it when gx >= 0:
+ * the linear model's fused pass, or the mlp's forward and backward passes */
+static int gradient(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int x, int y, int gx,
+                    double mu, int gy, bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    if (!h->is_mlp)
+        return fused(pb, g, list, split, x, y, gx, mu, gy, err);
+    int dummy = h->vce2; /* n_train reals nobody reads */
+    int st = forward(pb, g, list, split, x, y, -1, OUT_R | (gx >= 0 ? OUT_GX : 0), h->vR[split], dummy,
+                     gx >= 0 ? gx : dummy, dummy, err);
+    return st ? st : backward(pb, g, list, split, 0, y, mu, gy, err);
 }
 
 /* The UL F depends on y only: grad_x F = 0; grad_y F from the validation split. */
 static int grad_ul(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int y, int gx, int gy,
                    bloc_error_t *err)
 {
-    hc_t *h = pb->data;
     int st = gx >= 0 ? bloc_sm_fill(g, list, gx, pb->nx, 0, err) : BLOC_OK;
-    if (!st && gy >= 0 && !(st = forward(pb, g, list, VAL, x, y, -1, OUT_R, h->vR[VAL], h->vterms[VAL], gy, gy, err)))
-        st = backward(pb, g, list, VAL, 0, y, 0, gy, err);
-    return st;
+    return !st && gy >= 0 ? gradient(pb, g, list, VAL, x, y, -1, 0, gy, err) : st;
 }
 
 /* grad2 hook (problem.h): at (x, y1) and (x, y2), any output -1 = not
- * needed. The LL forward at both points is one hc_forward pass; the
- * backward pass (5) runs only for the gy asked for. */
+ * needed. A point whose gy is asked for gets the fused gradient (gx with
+ * it); the points that need gx only share one hc_forward pass. */
 static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y1, int y2,
                  int gx1, int gy1, int gx2, int gy2, bloc_error_t *err)
 {
@@ -230,21 +250,20 @@ static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_lev
         st = grad_ul(pb, g, list, x, y1, gx1, gy1, err);
         return !st && y2 >= 0 ? grad_ul(pb, g, list, x, y2, gx2, gy2, err) : st;
     }
-    int want1 = gx1 >= 0 || gy1 >= 0, want2 = y2 >= 0 && (gx2 >= 0 || gy2 >= 0);
-    int flags = (gy1 >= 0 || (want2 && gy2 >= 0) ? OUT_R : 0) | (gx1 >= 0 || (want2 && gx2 >= 0) ? OUT_GX : 0);
+    int pts[2][3] = {{y1, gx1, gy1}, {y2, gx2, gy2}}, only_gx[2], nf = 0;
     int dummy = h->vce2; /* n reals nobody reads */
-    double mu = pb->params[P_MU];
-    if (want1 && want2)
-        st = forward(pb, g, list, TR, x, y1, y2, flags, h->vR[TR], dummy, gx1 >= 0 ? gx1 : dummy,
-                     gx2 >= 0 ? gx2 : dummy, err);
-    else if (want1 || want2)
-        st = forward(pb, g, list, TR, x, want1 ? y1 : y2, -1, flags, h->vR[TR], dummy,
-                     want1 ? (gx1 >= 0 ? gx1 : dummy) : (gx2 >= 0 ? gx2 : dummy), dummy, err);
-    if (!st && gy1 >= 0)
-        st = backward(pb, g, list, TR, 0, y1, mu, gy1, err);
-    if (!st && want2 && gy2 >= 0)
-        st = backward(pb, g, list, TR, want1, y2, mu, gy2, err);
-    return st;
+    for (int p = 0; p < 2 && !st; p++) {
+        int y = pts[p][0], gx = pts[p][1], gy = pts[p][2];
+        if (y >= 0 && gy >= 0)
+            st = gradient(pb, g, list, TR, x, y, gx, pb->params[P_MU], gy, err);
+        else if (y >= 0 && gx >= 0)
+            only_gx[nf++] = p;
+    }
+    if (st || nf == 0)
+        return st;
+    int a = only_gx[0], b = only_gx[nf - 1];
+    return forward(pb, g, list, TR, x, pts[a][0], nf == 2 ? pts[b][0] : -1, OUT_GX, h->vR[TR], dummy, pts[a][1],
+                   nf == 2 ? pts[b][1] : dummy, err);
 }
 
 static int grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int gx,
@@ -315,8 +334,7 @@ static int refit(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, b
         st = h->is_mlp ? copy_y0(pb, g, list, v, err) : bloc_sm_fill(g, list, v, pb->ny, 0, err);
     }
     for (int k = 0; !st && k < steps; k++) {
-        if ((st = forward(pb, g, list, TR, x, h->vv, -1, OUT_R, h->vR[TR], h->vce2, h->vce2, h->vce2, err)) ||
-            (st = backward(pb, g, list, TR, 0, h->vv, pb->params[P_MU], h->vg, err)))
+        if ((st = gradient(pb, g, list, TR, x, h->vv, -1, pb->params[P_MU], h->vg, err)))
             return st;
         if ((st = bloc_sm_nag_step(g, list, h->vyr, h->vv, h->vg, pb->ny, pb->params[P_REFIT_STEP],
                                    pb->params[P_REFIT_MOM], err)))

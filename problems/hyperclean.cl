@@ -95,10 +95,10 @@ static real hc_hsum16(realh v)
 }
 
 /* Softmax cross-entropy head of sample i: zs[0 .. K) = W a_i (bias not yet
- * added), zs[K .. 16) scratch. */
+ * added), zs[K .. 16) scratch. With HC_OUT_R the K entries of R_i (4) go to
+ * r (private: the caller stores them); the other outputs as flags asks. */
 static void hc_head(int i, int n, real *zs, __global const real *bias, int mode, __global const real *wsrc,
-                    __global const real *t, real inv_n, int flags, __global real *R, __global real *ce,
-                    __global real *gx)
+                    __global const real *t, real inv_n, int flags, real *r, __global real *ce, __global real *gx)
 {
     int ti = (int)t[i];
     for (int c = 0; c < HC_LANES; c++)
@@ -114,7 +114,7 @@ static void hc_head(int i, int n, real *zs, __global const real *bias, int mode,
         vstore16(e / s, 0, p);
         p[ti] -= (real)1;
         for (int c = 0; c < HC_K; c++)
-            R[i * HC_K + c] = w * inv_n * p[c]; /* (4) */
+            r[c] = w * inv_n * p[c]; /* (4) */
     }
     if (flags & HC_OUT_CE)
         ce[i] = w * cei;
@@ -128,17 +128,51 @@ static void hc_head(int i, int n, real *zs, __global const real *bias, int mode,
     }
 }
 
-/* Forward pass and head of HC_ROWS = 4 samples (rows 4 gid .. 4 gid + 3) at
- * npts = 1 or 2 points y1, y2 sharing the weights: one pass over those rows
- * of A for both points. The K = 10 logits are computed in two halves of
- * HC_HALF = 5 classes: 4 x 5 vector accumulators, so each chunk of A and of
- * W loaded from cache serves 5 and 4 fmas (the tile that ran fastest on a
- * 2-core AVX-512 CPU, against 2 x 10 and 5 x 5). The rows stay in L1 between
- * the halves and points. Outputs of point p: R + p n K, ce + 2 p n and gx1
- * or gx2, as `flags` asks (vectors not named by flags are not touched).
- * Work items 0 .. ceil(n / 4). */
+/* Logits W a (bias not added) of HC_ROWS = 4 rows a0 .. a3 at y into
+ * z[r][0 .. K). The K = 10 classes are computed in two halves of HC_HALF =
+ * 5: 4 x 5 vector accumulators, so each chunk of A and of W loaded from
+ * cache serves 5 and 4 fmas (the tile that ran fastest on a 2-core AVX-512
+ * CPU, against 2 x 10 and 5 x 5). The rows stay in L1 between the halves.
+ * Each logit adds its HC_VW-wide chunks in feature order, then the lanes by
+ * a fixed tree (hc_hsum). */
 #define HC_ROWS 4
 #define HC_HALF 5
+static inline void hc_logits4(__global const real *a0, __global const real *a1, __global const real *a2,
+                              __global const real *a3, __global const real *y, int d, real z[HC_ROWS][HC_LANES])
+{
+    for (int h = 0; h < 2; h++) {
+        __global const real *w = y + h * HC_HALF * d;
+        realv s0[HC_HALF], s1[HC_HALF], s2[HC_HALF], s3[HC_HALF];
+#pragma unroll
+        for (int c = 0; c < HC_HALF; c++)
+            s0[c] = s1[c] = s2[c] = s3[c] = (realv)0;
+        for (int j = 0; j < d; j += HC_VW) {
+            realv u0 = hc_vload(0, a0 + j), u1 = hc_vload(0, a1 + j);
+            realv u2 = hc_vload(0, a2 + j), u3 = hc_vload(0, a3 + j);
+#pragma unroll
+            for (int c = 0; c < HC_HALF; c++) {
+                realv wv = hc_vload(0, w + c * d + j);
+                s0[c] = fma(u0, wv, s0[c]);
+                s1[c] = fma(u1, wv, s1[c]);
+                s2[c] = fma(u2, wv, s2[c]);
+                s3[c] = fma(u3, wv, s3[c]);
+            }
+        }
+#pragma unroll
+        for (int c = 0; c < HC_HALF; c++) {
+            z[0][h * HC_HALF + c] = hc_hsum(s0[c]);
+            z[1][h * HC_HALF + c] = hc_hsum(s1[c]);
+            z[2][h * HC_HALF + c] = hc_hsum(s2[c]);
+            z[3][h * HC_HALF + c] = hc_hsum(s3[c]);
+        }
+    }
+}
+
+/* Forward pass and head of HC_ROWS samples (rows 4 gid .. 4 gid + 3) at
+ * npts = 1 or 2 points y1, y2 sharing the weights: one pass over those rows
+ * of A for both points (the rows stay in L1 between the points). Outputs of
+ * point p: R + p n K, ce + 2 p n and gx1 or gx2, as `flags` asks (vectors
+ * not named by flags are not touched). Work items 0 .. ceil(n / 4). */
 __kernel void hc_forward(__global const real *A, int n, int d, __global const real *y1, __global const real *y2,
                          int npts, int mode, __global const real *wsrc, __global const real *t, real inv_n, int flags,
                          __global real *R, __global real *ce, __global real *gx1, __global real *gx2)
@@ -154,77 +188,100 @@ __kernel void hc_forward(__global const real *A, int n, int d, __global const re
     for (int p = 0; p < npts; p++) {
         __global const real *y = p ? y2 : y1;
         real z[HC_ROWS][HC_LANES];
-        for (int h = 0; h < 2; h++) {
-            __global const real *w = y + h * HC_HALF * d;
-            realv s0[HC_HALF], s1[HC_HALF], s2[HC_HALF], s3[HC_HALF];
-#pragma unroll
-            for (int c = 0; c < HC_HALF; c++)
-                s0[c] = s1[c] = s2[c] = s3[c] = (realv)0;
-            for (int j = 0; j < d; j += HC_VW) {
-                realv u0 = hc_vload(0, a0 + j), u1 = hc_vload(0, a1 + j);
-                realv u2 = hc_vload(0, a2 + j), u3 = hc_vload(0, a3 + j);
-#pragma unroll
-                for (int c = 0; c < HC_HALF; c++) {
-                    realv wv = hc_vload(0, w + c * d + j);
-                    s0[c] = fma(u0, wv, s0[c]);
-                    s1[c] = fma(u1, wv, s1[c]);
-                    s2[c] = fma(u2, wv, s2[c]);
-                    s3[c] = fma(u3, wv, s3[c]);
-                }
-            }
-#pragma unroll
-            for (int c = 0; c < HC_HALF; c++) {
-                z[0][h * HC_HALF + c] = hc_hsum(s0[c]);
-                z[1][h * HC_HALF + c] = hc_hsum(s1[c]);
-                z[2][h * HC_HALF + c] = hc_hsum(s2[c]);
-                z[3][h * HC_HALF + c] = hc_hsum(s3[c]);
-            }
+        hc_logits4(a0, a1, a2, a3, y, d, z);
+        for (int r = 0; r < HC_ROWS && i0 + r < n; r++) {
+            real rr[HC_K];
+            int i = i0 + r;
+            hc_head(i, n, z[r], y + HC_K * d, mode, wsrc, t, inv_n, flags, rr, ce + (size_t)p * 2 * n, p ? gx2 : gx1);
+            if (flags & HC_OUT_R)
+                for (int c = 0; c < HC_K; c++)
+                    R[(size_t)p * n * HC_K + (size_t)i * HC_K + c] = rr[c];
         }
-        for (int r = 0; r < HC_ROWS && i0 + r < n; r++)
-            hc_head(i0 + r, n, z[r], y + HC_K * d, mode, wsrc, t, inv_n, flags, R + (size_t)p * n * HC_K,
-                    ce + (size_t)p * 2 * n, p ? gx2 : gx1);
     }
 }
 
-/* (5): gy = [R' A + mu W, sum_i R_i] with R = Rbuf + roff (n x K). Work
- * item q < nq = ceil(d / (2 HC_VW)) owns features [2 q HC_VW, 2 q HC_VW +
- * 2 HC_VW) of every class and adds the samples in index order; work item nq
- * sums the bias gradient. */
-__kernel void hc_backward(__global const real *A, int n, int d, __global const real *Rbuf, int roff,
-                          __global const real *y, real mu, __global real *gy)
+/* The gradient (5) in one pass over A, forward and backward fused. Work
+ * item g of G (one per work-group) owns the rows [g per, g per + per),
+ * per = ceil(n / G) rounded up to HC_ROWS, and walks them in tiles of
+ * HC_TILE rows: logits and head of the tile (R_i kept in private memory,
+ * the outputs of `flags` written as hc_forward does), then the tile's
+ * R' A and sum R added into its partial P[g] (K d + K reals) while the
+ * tile is still in cache. hc_grad_reduce adds the G partials in order.
+ * Every sum has a fixed order (rows in index order within a tile, tiles
+ * in order, groups in order): the same bits on every run. */
+#define HC_TILE 64
+__kernel void hc_grad(__global const real *A, int n, int d, __global const real *y, int mode,
+                      __global const real *wsrc, __global const real *t, real inv_n, int flags, __global real *ce,
+                      __global real *gx, __global real *P)
 {
-    int q = get_global_id(0), nq = (d / HC_VW + 1) / 2;
-    __global const real *R = Rbuf + roff;
-    if (q > nq)
-        return;
-    if (q == nq) {
-        for (int c = 0; c < HC_K; c++) {
-            real s = 0;
-            for (int i = 0; i < n; i++)
-                s += R[i * HC_K + c];
-            gy[HC_K * d + c] = s;
+    int g = get_global_id(0), G = get_global_size(0), m = HC_K * d + HC_K;
+    int per = ((n + G - 1) / G + HC_ROWS - 1) / HC_ROWS * HC_ROWS;
+    int lo = min(n, g * per), hi = min(n, lo + per);
+    __global real *Pg = P + (size_t)g * (size_t)m;
+    real Rt[HC_TILE * HC_K];
+    if (lo >= hi)
+        for (int j = 0; j < m; j++)
+            Pg[j] = 0;
+    for (int i0 = lo; i0 < hi; i0 += HC_TILE) {
+        int rows = min(HC_TILE, hi - i0), first = i0 == lo;
+        for (int ib = 0; ib < rows; ib += HC_ROWS) {
+            /* rows past the tile repeat its last row; their heads are skipped */
+            __global const real *a0 = A + (size_t)(i0 + ib) * (size_t)d;
+            __global const real *a1 = A + (size_t)(i0 + min(ib + 1, rows - 1)) * (size_t)d;
+            __global const real *a2 = A + (size_t)(i0 + min(ib + 2, rows - 1)) * (size_t)d;
+            __global const real *a3 = A + (size_t)(i0 + min(ib + 3, rows - 1)) * (size_t)d;
+            real z[HC_ROWS][HC_LANES];
+            hc_logits4(a0, a1, a2, a3, y, d, z);
+            for (int r = 0; r < HC_ROWS && ib + r < rows; r++)
+                hc_head(i0 + ib + r, n, z[r], y + HC_K * d, mode, wsrc, t, inv_n, flags | HC_OUT_R,
+                        Rt + (ib + r) * HC_K, ce, gx);
         }
-        return;
-    }
-    int j0 = 2 * q * HC_VW, two = j0 + HC_VW < d, j1 = two ? j0 + HC_VW : j0;
-    realv acc0[HC_K], acc1[HC_K];
-    for (int c = 0; c < HC_K; c++)
-        acc0[c] = acc1[c] = (realv)0;
-    for (int i = 0; i < n; i++) {
-        __global const real *a = A + (size_t)i * (size_t)d;
-        realv u0 = hc_vload(0, a + j0), u1 = hc_vload(0, a + j1);
+        /* P[g] += R' A over the tile: features in pairs of chunks, 2 x 10
+         * accumulators, rows in order */
+        for (int j0 = 0; j0 < d; j0 += 2 * HC_VW) {
+            int two = j0 + HC_VW < d, j1 = two ? j0 + HC_VW : j0;
+            realv acc0[HC_K], acc1[HC_K];
+            for (int c = 0; c < HC_K; c++) {
+                acc0[c] = first ? (realv)0 : hc_vload(0, Pg + c * d + j0);
+                acc1[c] = first ? (realv)0 : hc_vload(0, Pg + c * d + j1);
+            }
+            for (int i = 0; i < rows; i++) {
+                __global const real *ai = A + (size_t)(i0 + i) * (size_t)d;
+                realv u0 = hc_vload(0, ai + j0), u1 = hc_vload(0, ai + j1);
 #pragma unroll
+                for (int c = 0; c < HC_K; c++) {
+                    realv r = (realv)Rt[i * HC_K + c];
+                    acc0[c] = fma(u0, r, acc0[c]);
+                    acc1[c] = fma(u1, r, acc1[c]);
+                }
+            }
+            for (int c = 0; c < HC_K; c++) {
+                hc_vstore(acc0[c], 0, Pg + c * d + j0);
+                if (two)
+                    hc_vstore(acc1[c], 0, Pg + c * d + j1);
+            }
+        }
         for (int c = 0; c < HC_K; c++) {
-            realv r = (realv)R[i * HC_K + c];
-            acc0[c] = fma(u0, r, acc0[c]);
-            acc1[c] = fma(u1, r, acc1[c]);
+            real s = first ? (real)0 : Pg[HC_K * d + c];
+            for (int i = 0; i < rows; i++)
+                s += Rt[i * HC_K + c];
+            Pg[HC_K * d + c] = s;
         }
     }
-    for (int c = 0; c < HC_K; c++) {
-        hc_vstore(acc0[c] + mu * hc_vload(0, y + c * d + j0), 0, gy + c * d + j0);
-        if (two)
-            hc_vstore(acc1[c] + mu * hc_vload(0, y + c * d + j1), 0, gy + c * d + j1);
-    }
+}
+
+/* gy = [sum_g P[g] + mu W, sum_g P[g] bias part] over the G partials of
+ * hc_grad (m = K d + K entries each), g in order. */
+__kernel void hc_grad_reduce(__global const real *P, int G, int m, __global const real *y, real mu,
+                             __global real *gy)
+{
+    int i = get_global_id(0);
+    if (i >= m)
+        return;
+    real s = P[i];
+    for (int g = 1; g < G; g++)
+        s += P[(size_t)g * m + i];
+    gy[i] = i < m - HC_K ? s + mu * y[i] : s;
 }
 
 /* v <- value */

@@ -123,8 +123,8 @@ static int ridge(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, i
 }
 
 /* grad2 hook: any output -1 = not needed. grad_x f needs only the ridge
- * kernel (no pass over the data); grad_y f a forward pass at the points
- * that need it, one backward pass each, then the ridge. The UL F depends on
+ * kernel (no pass over the data); grad_y f the fused gradient (one pass
+ * over the data, softmax.h) at the points that need it, then the ridge. The UL F depends on
  * y only. */
 static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y1, int y2,
                  int gx1, int gy1, int gx2, int gy2, bloc_error_t *err)
@@ -137,10 +137,9 @@ static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_lev
                 continue;
             if (pts[p][1] >= 0)
                 st = bloc_sm_fill(g, list, pts[p][1], pb->nx, 0, err);
-            if (!st && pts[p][2] >= 0 &&
-                !(st = bloc_sm_forward(g, list, &h->split[VAL], pts[p][0], -1, BLOC_SM_UNWEIGHTED, scratch,
-                                       BLOC_SM_OUT_R, h->vR[VAL], scratch, scratch, scratch, err)))
-                st = bloc_sm_backward(g, list, &h->split[VAL], h->vR[VAL], 0, pts[p][0], 0, pts[p][2], err);
+            if (!st && pts[p][2] >= 0)
+                st = bloc_sm_grad(g, list, &h->split[VAL], pts[p][0], BLOC_SM_UNWEIGHTED, scratch, 0, scratch, scratch,
+                                  0, pts[p][2], err);
         }
         return st;
     }
@@ -148,9 +147,8 @@ static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_lev
         int y = pts[p][0], gx = pts[p][1], gy = pts[p][2];
         if (y < 0 || (gx < 0 && gy < 0))
             continue;
-        if (gy >= 0 && !(st = bloc_sm_forward(g, list, &h->split[TR], y, -1, BLOC_SM_UNWEIGHTED, scratch,
-                                              BLOC_SM_OUT_R, h->vR[TR], scratch, scratch, scratch, err)))
-            st = bloc_sm_backward(g, list, &h->split[TR], h->vR[TR], 0, y, 0, gy, err);
+        if (gy >= 0)
+            st = bloc_sm_grad(g, list, &h->split[TR], y, BLOC_SM_UNWEIGHTED, scratch, 0, scratch, scratch, 0, gy, err);
         if (!st)
             st = ridge(pb, g, list, x, y, gx >= 0 ? gx : scratch, gy >= 0 ? gy : scratch,
                        (gx >= 0 ? RIDGE_GX : 0) | (gy >= 0 ? RIDGE_GY : 0), err);

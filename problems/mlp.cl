@@ -108,8 +108,13 @@ __kernel void mlp_head(__global const real *hid, int hoff, int n, int H, __globa
                 z[r][hf * MLP_COLS + c] = t5[r][c];
     }
     __global const real *b2 = W2 + (size_t)HC_K * H + H;
-    for (int r = 0; r < MLP_ROWS && i0 + r < n; r++)
-        hc_head(i0 + r, n, z[r], b2, mode, wsrc, t, inv_n, flags, R + roff, ce + ceoff, gx);
+    for (int r = 0; r < MLP_ROWS && i0 + r < n; r++) {
+        real rr[HC_K];
+        hc_head(i0 + r, n, z[r], b2, mode, wsrc, t, inv_n, flags, rr, ce + ceoff, gx);
+        if (flags & HC_OUT_R)
+            for (int c = 0; c < HC_K; c++)
+                R[roff + (size_t)(i0 + r) * HC_K + c] = rr[c];
+    }
 }
 
 /* (M4): D[e] for e = i H + h < n H, from R + roff and the hidden rows at hoff */

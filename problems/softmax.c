@@ -1,5 +1,7 @@
 #include "softmax.h"
 
+#include <stdio.h>
+
 #define K BLOC_SM_CLASSES
 #define FWD_LOCAL 16 /* work-group size of hc_forward */
 #define FWD_ROWS 4   /* samples per work item of hc_forward (HC_ROWS) */
@@ -24,18 +26,34 @@ int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s,
     return BLOC_OK;
 }
 
-int bloc_sm_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int R, int roff, int y, double mu,
-                     int gy, bloc_error_t *err)
+int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y, int mode, int wsrc, int flags,
+                 int ce, int gx, double mu, int gy, bloc_error_t *err)
 {
-    size_t vw = g->rt->precision == BLOC_FP64 ? 8 : 16, nq = ((size_t)s->d / vw + 1) / 2;
-    size_t global[2] = {nq + 1, 1}, local[2] = {1, 1};
-    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_backward", global, local, err);
+    /* partials: one scratch vector per size, shared by every call (the
+     * queue is in order) */
+    size_t m = (size_t)K * s->d + K, G = BLOC_SM_GROUPS;
+    char name[BLOC_NAME_LEN];
+    snprintf(name, sizeof name, "sm_partials_%zu", m);
+    int P = bloc_graph_find_vec(g, name);
+    if (P < 0 && (P = bloc_graph_vec(g, name, G * m, NULL, err)) < 0)
+        return err->status;
+    size_t global[2] = {G, 1}, local[2] = {1, 1};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_grad", global, local, err);
     if (!nd)
         return err->status;
-    bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, R);
-    bloc_arg_int(nd, roff); bloc_arg_vec(nd, y); bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
-    double n = s->n, d = s->d, rs = (double)g->rt->real_size;
-    bloc_node_cost(nd, 2.0 * n * d * K + 2.0 * d * K, rs * (n * d + n * K + 2.0 * (d + 1) * K));
+    bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, y);
+    bloc_arg_int(nd, mode); bloc_arg_vec(nd, wsrc); bloc_arg_vec(nd, s->labels); bloc_arg_real(nd, 1.0 / s->n);
+    bloc_arg_int(nd, flags & ~BLOC_SM_OUT_R); bloc_arg_vec(nd, ce); bloc_arg_vec(nd, gx); bloc_arg_vec(nd, P);
+    /* forward and backward products 2 n d K each (+ about 40 per logit for
+     * the head); A read once, y, labels and weights, one output per sample,
+     * the partials written */
+    double n = s->n, d = s->d, rs = (double)g->rt->real_size, md = (double)m;
+    bloc_node_cost(nd, 4.0 * n * d * K + 40.0 * n * K, rs * (n * d + md + 3.0 * n + (double)G * md));
+    if (!(nd = bloc_graph_add(g, list, "hc_grad_reduce", m, err)))
+        return err->status;
+    bloc_arg_vec(nd, P); bloc_arg_int(nd, (int)G); bloc_arg_int(nd, (int)m); bloc_arg_vec(nd, y);
+    bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
+    bloc_node_cost(nd, (double)G * md + 2.0 * d * K, rs * ((double)G * md + 2.0 * md));
     return BLOC_OK;
 }
 

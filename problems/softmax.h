@@ -1,6 +1,7 @@
 /* Graph nodes of the softmax-regression kernels in problems/hyperclean.cl
- * (fused forward pass + softmax cross-entropy head, backward pass R'A, fill,
- * Nesterov step), shared by the learning problems hyperclean and l2reg.
+ * (forward pass + softmax cross-entropy head; the gradient, forward and
+ * backward fused into one pass over the data; fill, Nesterov step), shared
+ * by the learning problems hyperclean and l2reg.
  * Model y = [W (10 x d row-major), b (10)], samples the rows of a split. */
 #ifndef BLOC_SOFTMAX_H
 #define BLOC_SOFTMAX_H
@@ -24,9 +25,13 @@ typedef struct {
  * mask); outputs as flags asks (the others may be any vector). */
 int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y1, int y2, int mode, int wsrc,
                     int flags, int R, int ce, int gx1, int gx2, bloc_error_t *err);
-/* gy <- [R' A + mu W, sum R], R read from vector R at element offset roff */
-int bloc_sm_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int R, int roff, int y, double mu,
-                     int gy, bloc_error_t *err);
+/* The gradient (5) at y fused (hc_grad + hc_grad_reduce): one pass over A
+ * computes the head of every sample (outputs ce, gx as flags asks, R_i
+ * kept on chip) and gy <- [R' A + mu W, sum R] through BLOC_SM_GROUPS
+ * partials added in a fixed order. */
+#define BLOC_SM_GROUPS 16
+int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y, int mode, int wsrc, int flags,
+                 int ce, int gx, double mu, int gy, bloc_error_t *err);
 /* v[0 .. n) <- value */
 int bloc_sm_fill(bloc_graph_t *g, bloc_list_t list, int v, size_t n, double value, bloc_error_t *err);
 /* Nesterov step at the look-ahead v with gradient gr: y+ = v - s gr,

@@ -123,42 +123,72 @@ Test(hyperclean_kernels, forward)
             }
 }
 
-/* hc_backward: gy = [R' A + mu W, sum R] with R at an offset, n = 13,
- * d = 48 (fp32: a pair of 16-wide chunks and a single one; fp64: three
- * pairs of 8). Sums of 13 O(1e-1) products: within the fixture tolerance. */
-Test(hyperclean_kernels, backward)
+/* hc_grad + hc_grad_reduce: the fused gradient (5) with the head outputs,
+ * d = 48, every weight mode, against the host reference of (4)-(6).
+ * (n, G) = (13, 16): most groups empty (zero partials); (301, 2): 152 rows
+ * per group, tiles of 64, 64 and 24 rows (the partial carried across
+ * tiles). Sums of up to 301 products of O(1e-1) values: within the fixture
+ * tolerance. The outputs must also be the same bits on a second run. */
+Test(hyperclean_kernels, fused_gradient)
 {
-    enum { N = 13, D = 48, NY = K * D + K };
-    for (int pi = 0; pi < 2; pi++) {
-        kfix_t f;
-        kfix_init_with(&f, precs[pi], 64, 32, srcs, 4);
-        double *A = kfix_random(&f, N * D, 0, 1, 5), *R = kfix_random(&f, 2 * N * K, -0.1, 0.1, 6);
-        double *y = kfix_random(&f, NY, -1, 1, 7), ref[NY], mu = 0.3;
-        int vA = kfix_vec(&f, "A", N * D, A), vR = kfix_vec(&f, "R", 2 * N * K, R), vy = kfix_vec(&f, "y", NY, y);
-        int vg = kfix_vec(&f, "gy", NY, NULL);
-        size_t vw = precs[pi] == BLOC_FP64 ? 8 : 16, global[2] = {(D / vw + 1) / 2 + 1, 1}, local[2] = {1, 1};
-        bloc_node_t *nd = bloc_graph_add2d(&f.g, BLOC_LIST_STEP, "hc_backward", global, local, &f.err);
-        cr_assert_not_null(nd);
-        bloc_arg_vec(nd, vA); bloc_arg_int(nd, N); bloc_arg_int(nd, D); bloc_arg_vec(nd, vR); bloc_arg_int(nd, N * K);
-        bloc_arg_vec(nd, vy); bloc_arg_real(nd, mu); bloc_arg_vec(nd, vg);
-        kfix_run(&f, 0);
-        const double *r = R + N * K;
-        for (int c = 0; c < K; c++) {
-            ref[K * D + c] = 0;
-            for (int i = 0; i < N; i++)
-                ref[K * D + c] += r[i * K + c];
-            for (int j = 0; j < D; j++) {
-                double s = 0;
-                for (int i = 0; i < N; i++)
-                    s += r[i * K + c] * A[i * D + j];
-                ref[c * D + j] = s + kfix_round(&f, mu) * y[c * D + j];
+    enum { D = 48, NY = K * D + K, NMAX = 301 };
+    const int ns[2] = {13, 301}, gs[2] = {16, 2};
+    for (int pi = 0; pi < 2; pi++)
+        for (int cs = 0; cs < 2; cs++)
+            for (int mode = LEARNED; mode <= UNWEIGHTED; mode++) {
+                int N = ns[cs], G = gs[cs];
+                kfix_t f;
+                kfix_init_with(&f, precs[pi], 64, 32, srcs, 4);
+                double *A = kfix_random(&f, (size_t)N * D, 0, 1, 11), *y = kfix_random(&f, NY, -0.5, 0.5, 12);
+                double *x = kfix_random(&f, N, -2, 2, 13), mu = kfix_round(&f, 0.3);
+                double t[NMAX], clean[NMAX];
+                for (int i = 0; i < N; i++) {
+                    t[i] = (i * 7) % K;
+                    clean[i] = i % 3 != 0;
+                }
+                int vA = kfix_vec(&f, "A", (size_t)N * D, A), vy = kfix_vec(&f, "y", NY, y);
+                int vx = kfix_vec(&f, "x", N, x), vc = kfix_vec(&f, "clean", N, clean), vt = kfix_vec(&f, "t", N, t);
+                int vce = kfix_vec(&f, "ce", N, NULL), vgx = kfix_vec(&f, "gx", N, NULL);
+                int vP = kfix_vec(&f, "P", (size_t)G * NY, NULL), vg = kfix_vec(&f, "gy", NY, NULL);
+                size_t global[2] = {(size_t)G, 1}, local[2] = {1, 1};
+                bloc_node_t *nd = bloc_graph_add2d(&f.g, BLOC_LIST_STEP, "hc_grad", global, local, &f.err);
+                cr_assert_not_null(nd);
+                bloc_arg_vec(nd, vA); bloc_arg_int(nd, N); bloc_arg_int(nd, D); bloc_arg_vec(nd, vy);
+                bloc_arg_int(nd, mode); bloc_arg_vec(nd, mode == ORACLE ? vc : vx); bloc_arg_vec(nd, vt);
+                bloc_arg_real(nd, 1.0 / N); bloc_arg_int(nd, OUT_CE | OUT_GX); bloc_arg_vec(nd, vce);
+                bloc_arg_vec(nd, vgx); bloc_arg_vec(nd, vP);
+                nd = kfix_node(&f, "hc_grad_reduce", NY);
+                bloc_arg_vec(nd, vP); bloc_arg_int(nd, G); bloc_arg_int(nd, NY); bloc_arg_vec(nd, vy);
+                bloc_arg_real(nd, mu); bloc_arg_vec(nd, vg);
+                kfix_run(&f, 0);
+                double *gy = kfix_read(&f, vg), *ce = kfix_read(&f, vce), *gx = kfix_read(&f, vgx);
+                double *R = malloc((size_t)N * K * sizeof *R), rce[NMAX], rgx[NMAX], corr, ref[NY];
+                for (int i = 0; i < N; i++) {
+                    double w = mode == LEARNED ? sigmoid(x[i]) : mode == ORACLE ? clean[i] : 1;
+                    ref_head(A, D, y, (int)t[i], w, mode == LEARNED, 1.0 / N, A + i * D, R + i * K, rce + i,
+                             rgx + i, &corr);
+                }
+                for (int c = 0; c < K; c++) {
+                    ref[K * D + c] = 0;
+                    for (int i = 0; i < N; i++)
+                        ref[K * D + c] += R[i * K + c];
+                    for (int j = 0; j < D; j++) {
+                        double s = 0;
+                        for (int i = 0; i < N; i++)
+                            s += R[i * K + c] * A[i * D + j];
+                        ref[c * D + j] = s + mu * y[c * D + j];
+                    }
+                }
+                kfix_check(&f, "gy", gy, ref, NY);
+                kfix_check(&f, "ce", ce, rce, N);
+                kfix_check(&f, "gx", gx, rgx, N);
+                cr_assert_eq(bloc_graph_enqueue(&f.g, BLOC_LIST_STEP, 1, NULL, &f.err), BLOC_OK);
+                clFinish(f.rt.queue);
+                double *gy2 = kfix_read(&f, vg);
+                cr_assert_eq(memcmp(gy, gy2, NY * sizeof *gy), 0, "second run: other bits");
+                free(A); free(y); free(x); free(gy); free(gy2); free(ce); free(gx); free(R);
+                kfix_fini(&f);
             }
-        }
-        double *gy = kfix_read(&f, vg);
-        kfix_check(&f, "gy", gy, ref, NY);
-        free(A); free(R); free(y); free(gy);
-        kfix_fini(&f);
-    }
 }
 
 /* F1 rows with ties: x > median(x) iff at least ceil(n/2) values are
