@@ -5,7 +5,7 @@
  * metrics against a host reference, MEHA's cleaning on a 1000-sample subset
  * and the error messages. The problem-level tests need Fashion-MNIST
  * (dataset-fashion-mnist) and are skipped without it. */
-#include "kernel_fixture.h"
+#include "problem_fixture.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -338,63 +338,23 @@ Test(hyperclean_draw, pinned_on_fashion_mnist)
 
 /* ---- the problem on a tiny subset, fp64 */
 
-typedef struct {
-    kfix_t f;
-    bloc_problem_t pb;
-    double p[BLOC_MAX_PARAMS];
-    int x, y, gx[4], gy[4], scalars;
-} hcfix_t;
-
-static int param_index(const char *name)
-{
-    return bloc_param_find(bloc_problem_hyperclean.params, bloc_problem_hyperclean.nparams, name);
-}
+typedef pfix_t hcfix_t;
 
 /* Problem with n_train = 12, n_val = 10, n_test = 9 (overrides name=value
  * pairs), vectors x, y, 4 gradient pairs and the eval list; not finalized. */
 static void hcfix_init(hcfix_t *h, bloc_precision_t prec, const char *const *over, const double *vals, int nover)
 {
-    memset(h, 0, sizeof *h);
-    const bloc_problem_desc_t *d = &bloc_problem_hyperclean;
-    for (int i = 0; i < d->nparams; i++)
-        h->p[i] = d->params[i].def;
-    h->p[param_index("n_train")] = 12;
-    h->p[param_index("n_val")] = 10;
-    h->p[param_index("n_test")] = 9;
+    pfix_defaults(h, &bloc_problem_hyperclean);
+    pfix_set(h, "n_train", 12);
+    pfix_set(h, "n_val", 10);
+    pfix_set(h, "n_test", 9);
     for (int i = 0; i < nover; i++)
-        h->p[param_index(over[i])] = vals[i];
-    bloc_error_t err;
-    cr_assert_eq(bloc_problem_create(&h->pb, d, h->p, 3, &err), BLOC_OK, "%s", err.message);
-    kfix_init_with(&h->f, prec, 64, 32, srcs, 4);
-    cr_assert_eq(d->setup(&h->pb, &h->f.g, &h->f.err), BLOC_OK, "%s", h->f.err.message);
-    h->x = kfix_vec(&h->f, "x", h->pb.nx, NULL);
-    h->y = kfix_vec(&h->f, "y", h->pb.ny, NULL);
-    for (int k = 0; k < 4; k++) {
-        char nm[16];
-        snprintf(nm, sizeof nm, "gx%d", k);
-        h->gx[k] = kfix_vec(&h->f, nm, h->pb.nx, NULL);
-        snprintf(nm, sizeof nm, "gy%d", k);
-        h->gy[k] = kfix_vec(&h->f, nm, h->pb.ny, NULL);
-    }
-    h->scalars = kfix_vec(&h->f, "scalars", (size_t)d->nraw, NULL);
-    cr_assert_eq(d->eval(&h->pb, &h->f.g, BLOC_LIST_EVAL, h->x, h->y, h->scalars, &h->f.err), BLOC_OK, "%s",
-                 h->f.err.message);
+        pfix_set(h, over[i], vals[i]);
+    pfix_open(h, 3, prec, srcs, 4);
 }
 
-static void hcfix_fini(hcfix_t *h)
-{
-    kfix_fini(&h->f);
-    bloc_problem_destroy(&h->pb);
-}
-
-/* F, f and the metrics at the current device x and y. */
-static void hcfix_eval(hcfix_t *h, double *out)
-{
-    double raw[32];
-    cr_assert_eq(bloc_graph_enqueue(&h->f.g, BLOC_LIST_EVAL, 0, NULL, &h->f.err), BLOC_OK, "%s", h->f.err.message);
-    cr_assert_eq(bloc_graph_read(&h->f.g, h->scalars, raw, &h->f.err), BLOC_OK);
-    h->pb.desc->finish(&h->pb, raw, out);
-}
+#define hcfix_fini pfix_close
+#define hcfix_eval pfix_eval
 
 /* Seeded x in [-2, 2] and y in [-0.05, 0.05]. */
 static void random_point(hcfix_t *h, double *x, double *y)

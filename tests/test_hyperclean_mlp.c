@@ -5,7 +5,7 @@
  * tiny subset, grad2 against grad, ul_rows against eval, a short MEHA run
  * and the parameter errors. The problem-level tests need Fashion-MNIST
  * (dataset-fashion-mnist) and are skipped without it. */
-#include "kernel_fixture.h"
+#include "problem_fixture.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -209,19 +209,7 @@ Test(mlp_init, seeded_and_bounded)
 
 /* ---- the problem on a tiny subset */
 
-typedef struct {
-    kfix_t f;
-    bloc_problem_t pb;
-    double p[BLOC_MAX_PARAMS];
-    int x, y, gx[4], gy[4], scalars;
-} hcfix_t;
-
-static void set_param(hcfix_t *h, const char *name, double v)
-{
-    int i = bloc_param_find(bloc_problem_hyperclean.params, bloc_problem_hyperclean.nparams, name);
-    cr_assert_geq(i, 0, "no parameter %s", name);
-    h->p[i] = v;
-}
+typedef pfix_t hcfix_t;
 
 /* model mlp with `hidden` units and activation act, n_train = 12, n_val =
  * 10, n_test = 9, mu = 0.05 (a ridge large enough to show in the
@@ -229,49 +217,20 @@ static void set_param(hcfix_t *h, const char *name, double v)
  * finalized. */
 static void hcfix_init(hcfix_t *h, bloc_precision_t prec, int hidden, int act)
 {
-    memset(h, 0, sizeof *h);
-    const bloc_problem_desc_t *d = &bloc_problem_hyperclean;
-    for (int i = 0; i < d->nparams; i++)
-        h->p[i] = d->params[i].def;
-    set_param(h, "n_train", 12);
-    set_param(h, "n_val", 10);
-    set_param(h, "n_test", 9);
-    set_param(h, "mu", 0.05);
-    set_param(h, "model", 1);
-    set_param(h, "hidden", hidden);
-    set_param(h, "activation", act);
-    bloc_error_t err;
-    cr_assert_eq(bloc_problem_create(&h->pb, d, h->p, 3, &err), BLOC_OK, "%s", err.message);
+    pfix_defaults(h, &bloc_problem_hyperclean);
+    pfix_set(h, "n_train", 12);
+    pfix_set(h, "n_val", 10);
+    pfix_set(h, "n_test", 9);
+    pfix_set(h, "mu", 0.05);
+    pfix_set(h, "model", 1);
+    pfix_set(h, "hidden", hidden);
+    pfix_set(h, "activation", act);
+    pfix_open(h, 3, prec, srcs, 5);
     cr_assert_eq(h->pb.ny, bloc_mlp_ny(784, (size_t)hidden));
-    kfix_init_with(&h->f, prec, 64, 32, srcs, 5);
-    cr_assert_eq(d->setup(&h->pb, &h->f.g, &h->f.err), BLOC_OK, "%s", h->f.err.message);
-    h->x = kfix_vec(&h->f, "x", h->pb.nx, NULL);
-    h->y = kfix_vec(&h->f, "y", h->pb.ny, NULL);
-    for (int k = 0; k < 4; k++) {
-        char nm[16];
-        snprintf(nm, sizeof nm, "gx%d", k);
-        h->gx[k] = kfix_vec(&h->f, nm, h->pb.nx, NULL);
-        snprintf(nm, sizeof nm, "gy%d", k);
-        h->gy[k] = kfix_vec(&h->f, nm, h->pb.ny, NULL);
-    }
-    h->scalars = kfix_vec(&h->f, "scalars", (size_t)d->nraw, NULL);
-    cr_assert_eq(d->eval(&h->pb, &h->f.g, BLOC_LIST_EVAL, h->x, h->y, h->scalars, &h->f.err), BLOC_OK, "%s",
-                 h->f.err.message);
 }
 
-static void hcfix_fini(hcfix_t *h)
-{
-    kfix_fini(&h->f);
-    bloc_problem_destroy(&h->pb);
-}
-
-static void hcfix_eval(hcfix_t *h, double *out)
-{
-    double raw[32];
-    cr_assert_eq(bloc_graph_enqueue(&h->f.g, BLOC_LIST_EVAL, 0, NULL, &h->f.err), BLOC_OK, "%s", h->f.err.message);
-    cr_assert_eq(bloc_graph_read(&h->f.g, h->scalars, raw, &h->f.err), BLOC_OK);
-    h->pb.desc->finish(&h->pb, raw, out);
-}
+#define hcfix_fini pfix_close
+#define hcfix_eval pfix_eval
 
 /* x in [-2, 2]; y = y0 (the seeded start) plus a seeded perturbation of
  * +-0.02 so that the second layer is not at its start either. */

@@ -2,7 +2,7 @@
  * gradients against central differences of the objectives in fp64 on a
  * tiny subset, and grad2 with partial outputs against grad. The problem
  * tests need Fashion-MNIST and are skipped without it. */
-#include "kernel_fixture.h"
+#include "problem_fixture.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -60,40 +60,17 @@ Test(l2reg_kernels, ridge)
     }
 }
 
-typedef struct {
-    kfix_t f;
-    bloc_problem_t pb;
-    double p[BLOC_MAX_PARAMS];
-    int x, y, gx[4], gy[4], scalars;
-} l2fix_t;
+typedef pfix_t l2fix_t;
 
 /* n_train = 12, n_val = 10, n_test = 9; vectors x, y, 4 gradient pairs and
  * the eval list */
 static void l2fix_init(l2fix_t *h, bloc_precision_t prec)
 {
-    memset(h, 0, sizeof *h);
-    const bloc_problem_desc_t *d = &bloc_problem_l2reg;
-    for (int i = 0; i < d->nparams; i++)
-        h->p[i] = d->params[i].def;
-    h->p[bloc_param_find(d->params, d->nparams, "n_train")] = 12;
-    h->p[bloc_param_find(d->params, d->nparams, "n_val")] = 10;
-    h->p[bloc_param_find(d->params, d->nparams, "n_test")] = 9;
-    bloc_error_t err;
-    cr_assert_eq(bloc_problem_create(&h->pb, d, h->p, 4, &err), BLOC_OK, "%s", err.message);
-    kfix_init_with(&h->f, prec, 64, 32, srcs, 5);
-    cr_assert_eq(d->setup(&h->pb, &h->f.g, &h->f.err), BLOC_OK, "%s", h->f.err.message);
-    h->x = kfix_vec(&h->f, "x", h->pb.nx, NULL);
-    h->y = kfix_vec(&h->f, "y", h->pb.ny, NULL);
-    for (int k = 0; k < 4; k++) {
-        char nm[16];
-        snprintf(nm, sizeof nm, "gx%d", k);
-        h->gx[k] = kfix_vec(&h->f, nm, h->pb.nx, NULL);
-        snprintf(nm, sizeof nm, "gy%d", k);
-        h->gy[k] = kfix_vec(&h->f, nm, h->pb.ny, NULL);
-    }
-    h->scalars = kfix_vec(&h->f, "scalars", (size_t)d->nraw, NULL);
-    cr_assert_eq(d->eval(&h->pb, &h->f.g, BLOC_LIST_EVAL, h->x, h->y, h->scalars, &h->f.err), BLOC_OK, "%s",
-                 h->f.err.message);
+    pfix_defaults(h, &bloc_problem_l2reg);
+    pfix_set(h, "n_train", 12);
+    pfix_set(h, "n_val", 10);
+    pfix_set(h, "n_test", 9);
+    pfix_open(h, 4, prec, srcs, 5);
 }
 
 static void l2fix_point(l2fix_t *h, double *x, double *y)
@@ -107,13 +84,7 @@ static void l2fix_point(l2fix_t *h, double *x, double *y)
     cr_assert_eq(bloc_graph_write(&h->f.g, h->y, y, &h->f.err), BLOC_OK);
 }
 
-static void l2fix_eval(l2fix_t *h, double *out)
-{
-    double raw[32];
-    cr_assert_eq(bloc_graph_enqueue(&h->f.g, BLOC_LIST_EVAL, 0, NULL, &h->f.err), BLOC_OK, "%s", h->f.err.message);
-    cr_assert_eq(bloc_graph_read(&h->f.g, h->scalars, raw, &h->f.err), BLOC_OK);
-    h->pb.desc->finish(&h->pb, raw, out);
-}
+#define l2fix_eval pfix_eval
 
 /* Central differences (step 1e-5, fp64) of f and F at 40 coordinates (W of
  * every class, the bias, x): |fd - grad| <= 1e-7 (1 + |grad|). */
@@ -155,8 +126,7 @@ Test(l2reg_problem, gradients_match_finite_differences)
             cr_assert_gt(fabs(gf), 1e-9, "x[%zu]: a zero gradient tests nothing", i);
     }
     free(x); free(y); free(gxf); free(gyf); free(gyF);
-    kfix_fini(&h.f);
-    bloc_problem_destroy(&h.pb);
+    pfix_close(&h);
 }
 
 /* grad2 at two points, full and grad_x only, gives grad's bits */
@@ -193,6 +163,5 @@ Test(l2reg_problem, grad2_matches_grad)
         free(a); free(b); free(c); free(dd);
     }
     free(x); free(y);
-    kfix_fini(&h.f);
-    bloc_problem_destroy(&h.pb);
+    pfix_close(&h);
 }
