@@ -1,5 +1,7 @@
 #include "support.h"
 
+#include <criterion/criterion.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,4 +70,18 @@ char *bloc_test_slurp(const char *path)
         abort();
     buf[n] = '\0';
     return buf;
+}
+
+void bloc_test_run_config(const char *name, const char *const *sets, int nsets, bloc_run_result_t *r)
+{
+    char path[1024], dir[1024];
+    bloc_config_t cfg;
+    bloc_error_t err;
+    snprintf(path, sizeof path, "%s/../configs/%s.yaml", BLOC_TEST_DIR, name);
+    cr_assert_eq(bloc_config_load(&cfg, path, &err), BLOC_OK, "%s", err.message);
+    for (int i = 0; i < nsets; i++)
+        cr_assert_eq(bloc_config_set(&cfg, sets[i], &err), BLOC_OK, "%s", err.message);
+    bloc_test_tmpdir(name, dir, sizeof dir);
+    bloc_run_options_t opt = {.progress = BLOC_PROGRESS_NONE, .out_dir = dir};
+    cr_assert_eq(bloc_run(&cfg, &opt, r, &err), BLOC_OK, "%s: %s", name, err.message);
 }

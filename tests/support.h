@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "run.h"
+
 /* Runs `BLOC_BIN args` through /bin/sh with stdout+stderr captured into out
  * (NUL-terminated, truncated to size). Returns the exit code, or -1 if the
  * process did not exit normally. */
@@ -20,5 +22,10 @@ int bloc_test_starts_with(const char *text, const char *prefix);
 
 /* Fresh empty temporary directory under the build tree; path in dir. */
 void bloc_test_tmpdir(const char *tag, char *dir, size_t size);
+
+/* Runs configs/NAME.yaml with the `--set`-style overrides sets[0 .. nsets)
+ * in a fresh temporary directory, progress off; the test fails on any
+ * error. */
+void bloc_test_run_config(const char *name, const char *const *sets, int nsets, bloc_run_result_t *r);
 
 #endif

@@ -524,20 +524,6 @@ Test(hyperclean_problem, metrics_match_reference)
 
 /* ---- end to end */
 
-static void run_config(const char *sets[], int nsets, bloc_run_result_t *r)
-{
-    char path[1024], dir[1024];
-    bloc_config_t cfg;
-    bloc_error_t err;
-    snprintf(path, sizeof path, "%s/../configs/meha_hyperclean.yaml", BLOC_TEST_DIR);
-    cr_assert_eq(bloc_config_load(&cfg, path, &err), BLOC_OK, "%s", err.message);
-    for (int i = 0; i < nsets; i++)
-        cr_assert_eq(bloc_config_set(&cfg, sets[i], &err), BLOC_OK, "%s", err.message);
-    bloc_test_tmpdir("hyperclean", dir, sizeof dir);
-    bloc_run_options_t opt = {.progress = BLOC_PROGRESS_NONE, .out_dir = dir};
-    cr_assert_eq(bloc_run(&cfg, &opt, r, &err), BLOC_OK, "%s", err.message);
-}
-
 /* MEHA from configs/meha_hyperclean.yaml on a 1000 / 1000 / 1000 subset,
  * 200 iterations, against the naive model (weights: uniform, the same
  * 300-step refit). Measured (seed 0, fp32, alpha 10000): F1 0.667 at the
@@ -551,11 +537,11 @@ Test(hyperclean_problem, meha_cleans_a_subset)
     const char *common[] = {"problem.n_train=1000", "problem.n_val=1000", "problem.n_test=1000",
                             "problem.refit_steps=300", "iterations=200", "log_every=200"};
     bloc_run_result_t meha, naive;
-    run_config(common, 6, &meha);
+    bloc_test_run_config("meha_hyperclean", common, 6, &meha);
     const char *ref[] = {"problem.n_train=1000", "problem.n_val=1000",    "problem.n_test=1000",
                          "problem.refit_steps=300", "iterations=1",      "log_every=1",
                          "problem.weights=uniform"};
-    run_config(ref, 7, &naive);
+    bloc_test_run_config("meha_hyperclean", ref, 7, &naive);
     double *m = meha.values + BLOC_SLOT_METRIC0, *nv = naive.values + BLOC_SLOT_METRIC0;
     cr_assert_gt(m[2], 0.85, "F1 %g", m[2]);
     cr_assert_gt(m[5], nv[5] + 0.15, "refit test accuracy %g, naive %g", m[5], nv[5]);
@@ -569,8 +555,8 @@ Test(hyperclean_problem, same_bits_run_to_run)
     const char *sets[] = {"problem.n_train=500", "problem.n_val=500", "problem.n_test=500", "problem.refit_steps=20",
                           "iterations=30", "log_every=30"};
     bloc_run_result_t a, b;
-    run_config(sets, 6, &a);
-    run_config(sets, 6, &b);
+    bloc_test_run_config("meha_hyperclean", sets, 6, &a);
+    bloc_test_run_config("meha_hyperclean", sets, 6, &b);
     cr_assert_eq(memcmp(a.values, b.values, (2 + 6) * sizeof *a.values), 0, "F %.17g vs %.17g", a.values[0],
                  b.values[0]);
 }

@@ -75,20 +75,14 @@ Test(hyperclean_ul_rows, match_eval)
 
 /* ---- end to end on a 1000 / 1000 / 1000 subset (refit: 300 steps) */
 
+/* configs/NAME.yaml on the subset with the overrides sets[0 .. nsets) */
 static void run_config(const char *name, const char *const *sets, int nsets, bloc_run_result_t *r)
 {
-    static const char *const subset[] = {"problem.n_train=1000", "problem.n_val=1000", "problem.n_test=1000",
-                                         "problem.refit_steps=300"};
-    char path[1024], dir[1024];
-    bloc_config_t cfg;
-    bloc_error_t err;
-    snprintf(path, sizeof path, "%s/../configs/%s.yaml", BLOC_TEST_DIR, name);
-    cr_assert_eq(bloc_config_load(&cfg, path, &err), BLOC_OK, "%s", err.message);
-    for (int i = 0; i < 4 + nsets; i++)
-        cr_assert_eq(bloc_config_set(&cfg, i < 4 ? subset[i] : sets[i - 4], &err), BLOC_OK, "%s", err.message);
-    bloc_test_tmpdir("hyperclean-methods", dir, sizeof dir);
-    bloc_run_options_t opt = {.progress = BLOC_PROGRESS_NONE, .out_dir = dir};
-    cr_assert_eq(bloc_run(&cfg, &opt, r, &err), BLOC_OK, "%s: %s", name, err.message);
+    const char *all[8] = {"problem.n_train=1000", "problem.n_val=1000", "problem.n_test=1000",
+                          "problem.refit_steps=300"};
+    for (int i = 0; i < nsets && i < 4; i++)
+        all[4 + i] = sets[i];
+    bloc_test_run_config(name, all, 4 + nsets, r);
 }
 
 /* Measured (seed 0, fp32): naive refit test accuracy 0.482, oracle 0.747;

@@ -357,20 +357,6 @@ Test(mlp_problem, grad2_and_ul_rows_match)
 
 /* ---- end to end */
 
-static void run_config(const char *sets[], int nsets, bloc_run_result_t *r)
-{
-    char path[1024], dir[1024];
-    bloc_config_t cfg;
-    bloc_error_t err;
-    snprintf(path, sizeof path, "%s/../configs/meha_hyperclean_mlp.yaml", BLOC_TEST_DIR);
-    cr_assert_eq(bloc_config_load(&cfg, path, &err), BLOC_OK, "%s", err.message);
-    for (int i = 0; i < nsets; i++)
-        cr_assert_eq(bloc_config_set(&cfg, sets[i], &err), BLOC_OK, "%s", err.message);
-    bloc_test_tmpdir("hyperclean_mlp", dir, sizeof dir);
-    bloc_run_options_t opt = {.progress = BLOC_PROGRESS_NONE, .out_dir = dir};
-    cr_assert_eq(bloc_run(&cfg, &opt, r, &err), BLOC_OK, "%s", err.message);
-}
-
 /* MEHA from configs/meha_hyperclean_mlp.yaml on a 500 / 500 / 500 subset
  * with 50 hidden units, 20 iterations: the weights start cleaning (F1 of
  * x >= 0 from 2/3 at x = 0 to 0.888 measured, seed 0, fp32; bar 0.8), and
@@ -382,8 +368,8 @@ Test(mlp_problem, meha_starts_cleaning_same_bits)
     const char *sets[] = {"problem.n_train=500", "problem.n_val=500", "problem.n_test=500", "problem.hidden=50",
                           "problem.refit_steps=10", "iterations=20", "log_every=20"};
     bloc_run_result_t a, b;
-    run_config(sets, 7, &a);
-    run_config(sets, 7, &b);
+    bloc_test_run_config("meha_hyperclean_mlp", sets, 7, &a);
+    bloc_test_run_config("meha_hyperclean_mlp", sets, 7, &b);
     cr_assert_gt(a.values[BLOC_SLOT_METRIC0 + 2], 0.8, "F1 %g", a.values[BLOC_SLOT_METRIC0 + 2]);
     cr_assert_eq(memcmp(a.values, b.values, (2 + 6) * sizeof *a.values), 0, "F %.17g vs %.17g", a.values[0],
                  b.values[0]);
