@@ -17,7 +17,7 @@
  * bench/hyperclean_roofline.sh. */
 #include "runtime.h"
 
-#include <clblast_c.h>
+#include "clblast_gemm.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,33 +100,6 @@ typedef struct {
     int ok;
 } clblast_result_t;
 
-/* Best time of `reps` calls of one Sgemm/Dgemm; the first call (kernel
- * compile) is not timed. */
-static int gemm(bloc_runtime_t *rt, int fp64, CLBlastTranspose ta, CLBlastTranspose tb, size_t m, size_t n,
-                size_t k, cl_mem a, size_t lda, cl_mem b, size_t ldb, cl_mem c, size_t ldc, int reps, double *best)
-{
-    *best = HUGE_VAL;
-    for (int r = 0; r <= reps; r++) {
-        cl_event ev = NULL;
-        CLBlastStatusCode s = fp64 ? CLBlastDgemm(CLBlastLayoutRowMajor, ta, tb, m, n, k, 1.0, a, 0, lda, b, 0, ldb,
-                                                  0.0, c, 0, ldc, &rt->queue, &ev)
-                                   : CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, m, n, k, 1.0f, a, 0, lda, b, 0, ldb,
-                                                  0.0f, c, 0, ldc, &rt->queue, &ev);
-        if (s != CLBlastSuccess) {
-            fprintf(stderr, "CLBlast gemm failed: status %d\n", (int)s);
-            return 1;
-        }
-        clWaitForEvents(1, &ev);
-        cl_ulong t0 = 0, t1 = 0;
-        clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof t0, &t0, NULL);
-        clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof t1, &t1, NULL);
-        clReleaseEvent(ev);
-        if (r > 0 && 1e-9 * (double)(t1 - t0) < *best)
-            *best = 1e-9 * (double)(t1 - t0);
-    }
-    return 0;
-}
-
 static int read_all(bloc_graph_t *g, int v, double **out, bloc_error_t *err)
 {
     *out = malloc((g->vecs[v].n + 1) * sizeof **out);
@@ -164,29 +137,23 @@ static int clblast_compare(bloc_graph_t *g, const bloc_problem_t *pb, int reps, 
         return st;
     cl_mem A = g->vecs[vA].mem, Y = g->vecs[vy].mem, R = g->vecs[vR].mem, Z = g->vecs[vZ].mem, G = g->vecs[vG].mem;
     clblast_result_t r = {0};
-    if (gemm(g->rt, fp64, CLBlastTransposeNo, CLBlastTransposeYes, n, K, d, A, d, Y, d, Z, K, reps, &r.fwd_s) ||
-        gemm(g->rt, fp64, CLBlastTransposeYes, CLBlastTransposeNo, K, d, n, R, K, A, d, G, d, reps, &r.bwd_s))
+    r.fwd_s = bloc_clblast_gemm_seconds(g->rt, fp64, CLBlastTransposeNo, CLBlastTransposeYes, n, K, d, A, d, Y, d, Z,
+                                        K, reps);
+    r.bwd_s = bloc_clblast_gemm_seconds(g->rt, fp64, CLBlastTransposeYes, CLBlastTransposeNo, K, d, n, R, K, A, d, G,
+                                        d, reps);
+    if (isnan(r.fwd_s) || isnan(r.bwd_s))
         return BLOC_OK;
     double *z1, *g1, *a, *y, *rr;
     if ((st = read_all(g, vZ, &z1, err)) || (st = read_all(g, vG, &g1, err)))
         return st;
     /* second run into the other half: same bits? */
     size_t zs = n * K, gs = K * d;
-    cl_event ev[2];
-    if (fp64) {
-        CLBlastDgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes, n, K, d, 1.0, A, 0, d, Y, 0, d,
-                     0.0, Z, zs, K, &g->rt->queue, &ev[0]);
-        CLBlastDgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, K, d, n, 1.0, R, 0, K, A, 0, d,
-                     0.0, G, gs, d, &g->rt->queue, &ev[1]);
-    } else {
-        CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes, n, K, d, 1.0f, A, 0, d, Y, 0, d,
-                     0.0f, Z, zs, K, &g->rt->queue, &ev[0]);
-        CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, K, d, n, 1.0f, R, 0, K, A, 0, d,
-                     0.0f, G, gs, d, &g->rt->queue, &ev[1]);
+    if (bloc_clblast_gemm(g->rt, fp64, CLBlastTransposeNo, CLBlastTransposeYes, n, K, d, A, d, Y, d, Z, zs, K) ||
+        bloc_clblast_gemm(g->rt, fp64, CLBlastTransposeYes, CLBlastTransposeNo, K, d, n, R, K, A, d, G, gs, d)) {
+        free(z1);
+        free(g1);
+        return BLOC_OK;
     }
-    clWaitForEvents(2, ev);
-    clReleaseEvent(ev[0]);
-    clReleaseEvent(ev[1]);
     double *z2, *g2;
     if ((st = read_all(g, vZ, &z2, err)) || (st = read_all(g, vG, &g2, err)) || (st = read_all(g, vA, &a, err)) ||
         (st = read_all(g, vy, &y, err)) || (st = read_all(g, vR, &rr, err)))

@@ -9,7 +9,7 @@
  *   bloc_bench_mlp_gemm [n] [H] [reps] [fp64]     (default 5000 300 5 fp32) */
 #include "runtime.h"
 
-#include <clblast_c.h>
+#include "clblast_gemm.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,31 +49,6 @@ static double time_node(bloc_graph_t *g, int reps, bloc_error_t *err)
         double s = now() - t0;
         if (r > 0 && s < best)
             best = s;
-    }
-    return best;
-}
-
-static double time_gemm(bloc_runtime_t *rt, int fp64, CLBlastTranspose ta, CLBlastTranspose tb, size_t m, size_t n,
-                        size_t k, cl_mem a, size_t lda, cl_mem b, size_t ldb, cl_mem c, size_t ldc, int reps)
-{
-    double best = HUGE_VAL;
-    for (int r = 0; r <= reps; r++) {
-        cl_event ev = NULL;
-        clFinish(rt->queue);
-        double t0 = now();
-        CLBlastStatusCode s = fp64 ? CLBlastDgemm(CLBlastLayoutRowMajor, ta, tb, m, n, k, 1.0, a, 0, lda, b, 0, ldb,
-                                                  0.0, c, 0, ldc, &rt->queue, &ev)
-                                   : CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, m, n, k, 1.0f, a, 0, lda, b, 0, ldb,
-                                                  0.0f, c, 0, ldc, &rt->queue, &ev);
-        if (s != CLBlastSuccess) {
-            fprintf(stderr, "CLBlast gemm failed: status %d\n", (int)s);
-            return NAN;
-        }
-        clFinish(rt->queue);
-        event_seconds(ev);
-        double t = now() - t0;
-        if (r > 0 && t < best)
-            best = t;
     }
     return best;
 }
@@ -129,9 +104,9 @@ int main(int argc, char **argv)
                2e-9 * n * d * H / s);
         if (k == 0 || k == sizeof fl / sizeof *fl) {
             cl_mem mA = g.vecs[vA].mem, mW = g.vecs[vy].mem, mD = g.vecs[vD].mem;
-            double c = fwd ? time_gemm(&rt, fp64, CLBlastTransposeNo, CLBlastTransposeYes, n, H, d, mA, d, mW, d,
+            double c = fwd ? bloc_clblast_gemm_seconds(&rt, fp64, CLBlastTransposeNo, CLBlastTransposeYes, n, H, d, mA, d, mW, d,
                                        g.vecs[vh].mem, H, reps)
-                           : time_gemm(&rt, fp64, CLBlastTransposeYes, CLBlastTransposeNo, H, d, n, mD, H, mA, d,
+                           : bloc_clblast_gemm_seconds(&rt, fp64, CLBlastTransposeYes, CLBlastTransposeNo, H, d, n, mD, H, mA, d,
                                        g.vecs[vg].mem, d, reps);
             printf("CLBlast %s %s:       %8.2f ms  %6.1f GFLOP/s\n", fp64 ? "Dgemm" : "Sgemm", fwd ? "N,T" : "T,N",
                    1e3 * c, 2e-9 * n * d * H / c);
