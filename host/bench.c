@@ -18,7 +18,6 @@
 
 #define MAX_DEVICES 16
 #define MAX_SETS 16
-#define MAX_NODES 256
 
 typedef struct {
     char config[512];
@@ -109,21 +108,20 @@ static int on_log(void *user, long k, const double *values, const double *x, siz
 
 typedef struct {
     double wall_med, wall_lo, wall_hi, dev_med, dev_lo, dev_hi;
-    double node_time[MAX_NODES]; /* median device time per launch */
+    double *node_time; /* median device time per launch, one per node (malloc'd) */
 } timing_t;
 
 /* Warm-up then `repeats` timed blocks of `iters` iterations with an event per launch. */
 static int time_steps(bloc_session_t *s, int repeats, int iters, timing_t *t, bloc_error_t *err)
 {
     int nn = s->g.nnodes[BLOC_LIST_STEP], st = BLOC_OK;
-    if (nn > MAX_NODES)
-        return bloc_error_set(err, BLOC_ERR_INTERNAL, "bench: more than %d nodes", MAX_NODES);
+    t->node_time = calloc((size_t)(nn ? nn : 1), sizeof *t->node_time);
     cl_event *ev = malloc((size_t)iters * (size_t)(nn ? nn : 1) * sizeof *ev);
     double *wall = malloc((size_t)repeats * sizeof *wall), *dev = malloc((size_t)repeats * sizeof *dev);
     double *node = malloc((size_t)repeats * (size_t)(nn ? nn : 1) * sizeof *node);
     double vals[2 + BLOC_MAX_METRICS];
     long k = 0;
-    if (!ev || !wall || !dev || !node) {
+    if (!t->node_time || !ev || !wall || !dev || !node) {
         st = bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -221,6 +219,7 @@ static int bench_one(const bloc_bench_options_t *o, const entry_t *e, const bloc
     if (!st)
         st = time_steps(&s, o->repeats, iters, &t, err);
     if (st) {
+        free(t.node_time);
         bloc_session_close(&s);
         return st;
     }
@@ -236,6 +235,7 @@ static int bench_one(const bloc_bench_options_t *o, const entry_t *e, const bloc
                 d->device_name, pn, j, nd->kernel, nd->flops, nd->bytes, tj, tj > 0 ? nd->bytes / tj / 1e9 : 0,
                 tj > 0 ? 100 * nd->bytes / tj / bw : 0, bj, bj > 0 ? tj / bj : 0);
     }
+    free(t.node_time);
 
     /* time to target from a full run */
     target_state_t ts = {.slot = -1, .hit_k = -1, .target = e->target};
