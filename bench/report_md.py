@@ -13,8 +13,9 @@ seen = {}
 for r in runs:
     seen.setdefault((r["device"], r["platform"], r["driver"]), r["peaks"])
 for (dev, plat, drv), pk in seen.items():
-    out.append("- %s (%s, driver %s): measured peaks %.1f GB/s DRAM copy, %.1f GB/s cache-resident copy, "
-               "%.1f GFLOP/s fp32 and %.1f GFLOP/s fp64 (mad on 8-wide vectors), %.1f us per small launch in a burst."
+    out.append("- %s (%s, driver %s): measured peaks (host/probe.c) %.1f GB/s read bandwidth of a 256 MiB buffer, "
+               "%.1f GB/s of one half the reported cache, %.1f GFLOP/s fp32 and %.1f GFLOP/s fp64 (fma, 8 independent "
+               "chains per work item on 16-/8-wide vectors), %.1f us per small launch in a burst."
                % (dev, plat, drv, pk["bandwidth_gbs"], pk["bandwidth_cached_gbs"], pk["gflops_sp"], pk["gflops_dp"],
                   pk["launch_us"]))
 load = [open(os.path.join(doc, "data", f)).read().strip() for f in ("loadavg_before.txt", "loadavg_after.txt")
