@@ -1,7 +1,8 @@
 /* hyperclean: data hyper-cleaning on Fashion-MNIST (shared/spec/problems.md),
  * LL model `model: linear` 784 -> 10 (convex) or `model: mlp` 784 -> hidden
- * -> 10 (nonconvex, as in IAPTT-GM; problems/mlp.h). From the 60000 training images (pixels / 255): a seeded disjoint
- * draw of n_train / n_val / n_test samples, a fraction `corruption` of the
+ * -> 10 (nonconvex, as in IAPTT-GM; problems/mlp.h). From the 60000
+ * training images (pixels / 255): a seeded disjoint draw of n_train /
+ * n_val / n_test samples, a fraction `corruption` of the
  * train labels changed to a different random class (recorded). x in
  * R^n_train holds one weight logit per train sample:
  *   LL  f(x, y) = (1/n) sum_i w_i CE(y; a_i, noisy_i) + (mu/2) ||W||^2,  w_i = sigma(x_i)
@@ -12,7 +13,9 @@
  * `weights: uniform` (w_i = 1) and `weights: oracle` (w_i = 1 on the clean
  * samples, 0 on the corrupted) give the naive and oracle reference models,
  * e.g. with the LL-only solver ll_prox_gd. Kernels and equations:
- * problems/hyperclean.cl.
+ * problems/hyperclean.cl (linear) and problems/mlp.cl. No exact
+ * Hessian-vector products: the solvers that need them difference the
+ * gradient (host/hvp.h).
  *
  * Metrics at every log point: validation and test accuracy of y, the F1 of
  * "x_i >= 0 means clean" and of "x_i > median(x) means clean" against the
