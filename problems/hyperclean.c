@@ -133,23 +133,10 @@ static int init(bloc_problem_t *pb, bloc_error_t *err)
 static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
 {
     hc_t *h = pb->data;
-    static const char *const names[NSPLITS] = {"train", "val", "test"};
-    char nm[BLOC_NAME_LEN];
     size_t ntr = h->n[TR];
-    for (int s = 0; s < NSPLITS; s++) {
-        struct { int *id; const char *what; size_t n; const double *init; } v[] = {
-            {&h->split[s].A, "A", h->n[s] * h->d, h->data.A[s]}, {&h->split[s].labels, "labels", h->n[s], h->data.t[s]},
-            {&h->vterms[s], "terms", 2 * h->n[s], NULL}, {&h->vR[s], "R", (s == TR ? 2 : 1) * h->n[s] * K, NULL}};
-        for (size_t k = 0; k < sizeof v / sizeof *v; k++) {
-            snprintf(nm, sizeof nm, "hc_%s_%s", v[k].what, names[s]);
-            if ((*v[k].id = bloc_graph_vec(g, nm, v[k].n, v[k].init, err)) < 0)
-                return err->status;
-        }
-        h->split[s].n = (int)h->n[s];
-        h->split[s].d = (int)h->d;
-        free(h->data.A[s]);
-        h->data.A[s] = NULL;
-    }
+    int st = bloc_sm_splits(g, "hc", &h->data, h->n, 2, h->split, h->vterms, h->vR, err);
+    if (st)
+        return st;
     struct { int *id; const char *name; size_t n; const double *init; } v[] = {
         {&h->vclean, "hc_clean", ntr, h->data.clean}, {&h->vce2, "hc_ce_scratch", ntr, NULL},
         {&h->vwsq, "hc_wsq", h->nw, NULL},
@@ -161,6 +148,8 @@ static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
             return err->status;
     if (!h->is_mlp)
         return BLOC_OK;
+    static const char *const names[NSPLITS] = {"train", "val", "test"};
+    char nm[BLOC_NAME_LEN];
     size_t H = (size_t)h->mlp.H;
     for (int s = 0; s < NSPLITS; s++) {
         snprintf(nm, sizeof nm, "hc_hidden_%s", names[s]);

@@ -83,22 +83,9 @@ static int init(bloc_problem_t *pb, bloc_error_t *err)
 static int setup(bloc_problem_t *pb, bloc_graph_t *g, bloc_error_t *err)
 {
     l2_t *h = pb->data;
-    static const char *const names[NSPLITS] = {"train", "val", "test"};
-    char nm[BLOC_NAME_LEN];
-    for (int s = 0; s < NSPLITS; s++) {
-        struct { int *id; const char *what; size_t n; const double *init; } v[] = {
-            {&h->split[s].A, "A", h->n[s] * h->d, h->data.A[s]}, {&h->split[s].labels, "labels", h->n[s], h->data.t[s]},
-            {&h->vterms[s], "terms", 2 * h->n[s], NULL}, {&h->vR[s], "R", h->n[s] * K, NULL}};
-        for (size_t k = 0; k < sizeof v / sizeof *v; k++) {
-            snprintf(nm, sizeof nm, "l2_%s_%s", v[k].what, names[s]);
-            if ((*v[k].id = bloc_graph_vec(g, nm, v[k].n, v[k].init, err)) < 0)
-                return err->status;
-        }
-        h->split[s].n = (int)h->n[s];
-        h->split[s].d = (int)h->d;
-        free(h->data.A[s]);
-        h->data.A[s] = NULL;
-    }
+    int st = bloc_sm_splits(g, "l2", &h->data, h->n, 1, h->split, h->vterms, h->vR, err);
+    if (st)
+        return st;
     struct { int *id; const char *name; size_t n; } v[] = {
         {&h->vscratch, "l2_scratch", h->n[TR] > h->d ? h->n[TR] : h->d}, {&h->vridge, "l2_ridge_terms", h->d},
         {&h->vyr, "l2_refit_y", pb->ny}, {&h->vv, "l2_refit_v", pb->ny}, {&h->vg, "l2_refit_g", pb->ny}};

@@ -1,6 +1,7 @@
 #include "softmax.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #define K BLOC_SM_CLASSES
 #define FWD_LOCAL 16 /* work-group size of hc_forward */
@@ -76,5 +77,30 @@ int bloc_sm_nag_step(bloc_graph_t *g, bloc_list_t list, int y, int v, int gr, si
     bloc_arg_vec(nd, y); bloc_arg_vec(nd, v); bloc_arg_vec(nd, gr); bloc_arg_int(nd, (int)n);
     bloc_arg_real(nd, s); bloc_arg_real(nd, m);
     bloc_node_cost(nd, 5.0 * (double)n, 5.0 * (double)n * g->rt->real_size);
+    return BLOC_OK;
+}
+
+int bloc_sm_splits(bloc_graph_t *g, const char *prefix, bloc_fmnist_t *data, const size_t n[BLOC_FMNIST_SPLITS],
+                   int train_points, bloc_sm_split_t split[BLOC_FMNIST_SPLITS], int vterms[BLOC_FMNIST_SPLITS],
+                   int vR[BLOC_FMNIST_SPLITS], bloc_error_t *err)
+{
+    static const char *const names[BLOC_FMNIST_SPLITS] = {"train", "val", "test"};
+    char nm[BLOC_NAME_LEN];
+    size_t d = data->d;
+    for (int s = 0; s < BLOC_FMNIST_SPLITS; s++) {
+        size_t pts = s == BLOC_FMNIST_TRAIN ? (size_t)train_points : 1;
+        struct { int *id; const char *what; size_t len; const double *init; } v[] = {
+            {&split[s].A, "A", n[s] * d, data->A[s]}, {&split[s].labels, "labels", n[s], data->t[s]},
+            {&vterms[s], "terms", 2 * n[s], NULL}, {&vR[s], "R", pts * n[s] * K, NULL}};
+        for (size_t k = 0; k < sizeof v / sizeof *v; k++) {
+            snprintf(nm, sizeof nm, "%s_%s_%s", prefix, v[k].what, names[s]);
+            if ((*v[k].id = bloc_graph_vec(g, nm, v[k].len, v[k].init, err)) < 0)
+                return err->status;
+        }
+        split[s].n = (int)n[s];
+        split[s].d = (int)d;
+        free(data->A[s]);
+        data->A[s] = NULL;
+    }
     return BLOC_OK;
 }

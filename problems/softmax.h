@@ -6,6 +6,7 @@
 #ifndef BLOC_SOFTMAX_H
 #define BLOC_SOFTMAX_H
 
+#include "fmnist.h"
 #include "graph.h"
 
 #define BLOC_SM_CLASSES 10
@@ -38,5 +39,14 @@ int bloc_sm_fill(bloc_graph_t *g, bloc_list_t list, int v, size_t n, double valu
  * v <- y+ + m (y+ - y), y <- y+ */
 int bloc_sm_nag_step(bloc_graph_t *g, bloc_list_t list, int y, int v, int gr, size_t n, double s, double m,
                      bloc_error_t *err);
+
+/* The graph vectors of the Fashion-MNIST splits (fmnist.h), for split s
+ * with n[s] samples of dimension d: PREFIX_A_<s> (the images, uploaded,
+ * then freed on the host), PREFIX_labels_<s>, PREFIX_terms_<s> (2 n[s]
+ * reals of per-sample terms) and PREFIX_R_<s> (n[s] K residuals, times
+ * train_points on the train split); the splits' descriptors into split. */
+int bloc_sm_splits(bloc_graph_t *g, const char *prefix, bloc_fmnist_t *data, const size_t n[BLOC_FMNIST_SPLITS],
+                   int train_points, bloc_sm_split_t split[BLOC_FMNIST_SPLITS], int vterms[BLOC_FMNIST_SPLITS],
+                   int vR[BLOC_FMNIST_SPLITS], bloc_error_t *err);
 
 #endif
