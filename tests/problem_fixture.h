@@ -74,4 +74,52 @@ static inline void pfix_eval(pfix_t *h, double *out)
     h->d->finish(&h->pb, raw, out);
 }
 
+/* Index of the k-th checked coordinate, in x when *on_x, else in y. */
+typedef size_t (*pfix_coord_fn)(const pfix_t *h, int k, int *on_x);
+
+/* Central differences (step eps) of f and F at n coordinates of (x, y)
+ * against the LL and UL gradient oracles at (x, y), which it writes to the
+ * device and runs (the step list must hold nothing else); F must not
+ * depend on x, and a checked x gradient must not be zero (it would test
+ * nothing). Bound: |fd - grad| <= tol (1 + |grad|). tag names the case. */
+static inline void pfix_check_fd(pfix_t *h, double *x, double *y, int n, pfix_coord_fn coord, double eps,
+                                 double tol, const char *tag)
+{
+    const bloc_problem_desc_t *d = h->d;
+    bloc_error_t *e = &h->f.err;
+    cr_assert_eq(d->grad(&h->pb, &h->f.g, BLOC_LIST_STEP, BLOC_LL, h->x, h->y, h->gx[0], h->gy[0], e), BLOC_OK);
+    cr_assert_eq(d->grad(&h->pb, &h->f.g, BLOC_LIST_STEP, BLOC_UL, h->x, h->y, h->gx[1], h->gy[1], e), BLOC_OK);
+    cr_assert_eq(bloc_graph_write(&h->f.g, h->x, x, e), BLOC_OK);
+    cr_assert_eq(bloc_graph_write(&h->f.g, h->y, y, e), BLOC_OK);
+    kfix_run(&h->f, 0);
+    double *gxf = kfix_read(&h->f, h->gx[0]), *gyf = kfix_read(&h->f, h->gy[0]);
+    double *gxF = kfix_read(&h->f, h->gx[1]), *gyF = kfix_read(&h->f, h->gy[1]);
+    for (size_t i = 0; i < h->pb.nx; i++)
+        cr_assert_eq(gxF[i], 0.0, "%s: grad_x F[%zu] = %g: F does not depend on x", tag, i, gxF[i]);
+    double out[2][2 + BLOC_MAX_METRICS];
+    for (int k = 0; k < n; k++) {
+        int on_x = 0;
+        size_t i = coord(h, k, &on_x);
+        double *v = on_x ? x : y, keep = v[i];
+        for (int s = 0; s < 2; s++) {
+            v[i] = keep + (s ? -eps : eps);
+            cr_assert_eq(bloc_graph_write(&h->f.g, on_x ? h->x : h->y, v, e), BLOC_OK);
+            pfix_eval(h, out[s]);
+        }
+        v[i] = keep;
+        cr_assert_eq(bloc_graph_write(&h->f.g, on_x ? h->x : h->y, v, e), BLOC_OK);
+        double fd_f = (out[0][BLOC_SLOT_LL] - out[1][BLOC_SLOT_LL]) / (2 * eps);
+        double fd_F = (out[0][BLOC_SLOT_F] - out[1][BLOC_SLOT_F]) / (2 * eps);
+        double gf = on_x ? gxf[i] : gyf[i], gF = on_x ? 0 : gyF[i];
+        const char *var = on_x ? "x" : "y";
+        cr_assert(fabs(fd_f - gf) <= tol * (1 + fabs(gf)), "%s, %s[%zu]: grad f %.12g, difference %.12g", tag, var,
+                  i, gf, fd_f);
+        cr_assert(fabs(fd_F - gF) <= tol * (1 + fabs(gF)), "%s, %s[%zu]: grad F %.12g, difference %.12g", tag, var,
+                  i, gF, fd_F);
+        if (on_x)
+            cr_assert_gt(fabs(gf), 1e-9, "%s, x[%zu]: a zero gradient tests nothing", tag, i);
+    }
+    free(gxf); free(gyf); free(gxF); free(gyF);
+}
+
 #endif

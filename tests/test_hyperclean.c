@@ -366,6 +366,14 @@ static void random_point(hcfix_t *h, double *x, double *y)
     free(ry);
 }
 
+/* 40 coordinates: W entries of every class, the bias and x */
+static size_t hc_coord(const pfix_t *h, int k, int *on_x)
+{
+    size_t dd = (h->pb.ny - K) / K;
+    *on_x = k >= 30;
+    return *on_x ? (size_t)(k - 30) : k < 20 ? (size_t)((k % K) * dd + (k * 97) % dd) : K * dd + (size_t)(k % K);
+}
+
 /* Central differences (step 1e-5, fp64: truncation ~1e-10 f''', roundoff
  * ~1e-11) of f and F against the oracles at 40 coordinates: W entries of
  * every class, the bias and x. Bound: |fd - grad| <= 1e-7 (1 + |grad|). */
@@ -375,41 +383,10 @@ Test(hyperclean_problem, gradients_match_finite_differences)
         cr_skip_test("Fashion-MNIST not installed");
     hcfix_t h;
     hcfix_init(&h, BLOC_FP64, NULL, NULL, 0);
-    const bloc_problem_desc_t *d = h.pb.desc;
-    cr_assert_eq(d->grad(&h.pb, &h.f.g, BLOC_LIST_STEP, BLOC_LL, h.x, h.y, h.gx[0], h.gy[0], &h.f.err), BLOC_OK);
-    cr_assert_eq(d->grad(&h.pb, &h.f.g, BLOC_LIST_STEP, BLOC_UL, h.x, h.y, h.gx[1], h.gy[1], &h.f.err), BLOC_OK);
-    size_t nx = h.pb.nx, ny = h.pb.ny, dd = (ny - K) / K;
-    double *x = malloc(nx * sizeof *x), *y = malloc(ny * sizeof *y);
+    double *x = malloc(h.pb.nx * sizeof *x), *y = malloc(h.pb.ny * sizeof *y);
     random_point(&h, x, y);
-    cr_assert_eq(bloc_graph_write(&h.f.g, h.x, x, &h.f.err), BLOC_OK);
-    cr_assert_eq(bloc_graph_write(&h.f.g, h.y, y, &h.f.err), BLOC_OK);
-    kfix_run(&h.f, 0);
-    double *gxf = kfix_read(&h.f, h.gx[0]), *gyf = kfix_read(&h.f, h.gy[0]);
-    double *gxF = kfix_read(&h.f, h.gx[1]), *gyF = kfix_read(&h.f, h.gy[1]);
-    for (size_t i = 0; i < nx; i++)
-        cr_assert_eq(gxF[i], 0.0, "grad_x F[%zu] = %g: F does not depend on x", i, gxF[i]);
-    const double eps = 1e-5;
-    double out[2][2 + BLOC_MAX_METRICS];
-    for (int k = 0; k < 40; k++) {
-        int on_x = k >= 30;
-        size_t i = on_x ? (size_t)(k - 30) : k < 20 ? (size_t)((k % K) * dd + (k * 97) % dd) : K * dd + (size_t)(k % K);
-        double *v = on_x ? x : y, keep = v[i];
-        for (int s = 0; s < 2; s++) {
-            v[i] = keep + (s ? -eps : eps);
-            cr_assert_eq(bloc_graph_write(&h.f.g, on_x ? h.x : h.y, v, &h.f.err), BLOC_OK);
-            hcfix_eval(&h, out[s]);
-        }
-        v[i] = keep;
-        cr_assert_eq(bloc_graph_write(&h.f.g, on_x ? h.x : h.y, v, &h.f.err), BLOC_OK);
-        double fd_f = (out[0][BLOC_SLOT_LL] - out[1][BLOC_SLOT_LL]) / (2 * eps);
-        double fd_F = (out[0][BLOC_SLOT_F] - out[1][BLOC_SLOT_F]) / (2 * eps);
-        double gf = on_x ? gxf[i] : gyf[i], gF = on_x ? 0 : gyF[i];
-        cr_assert(fabs(fd_f - gf) <= 1e-7 * (1 + fabs(gf)), "%s[%zu]: grad f %.12g, difference %.12g",
-                  on_x ? "x" : "y", i, gf, fd_f);
-        cr_assert(fabs(fd_F - gF) <= 1e-7 * (1 + fabs(gF)), "%s[%zu]: grad F %.12g, difference %.12g",
-                  on_x ? "x" : "y", i, gF, fd_F);
-    }
-    free(x); free(y); free(gxf); free(gyf); free(gxF); free(gyF);
+    pfix_check_fd(&h, x, y, 40, hc_coord, 1e-5, 1e-7, "linear");
+    free(x); free(y);
     hcfix_fini(&h);
 }
 

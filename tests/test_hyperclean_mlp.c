@@ -244,6 +244,22 @@ static void random_point(hcfix_t *h, double *x, double *y)
     free(ry);
 }
 
+enum { FD_H = 7 };
+
+/* 50 coordinates (H = FD_H): 0..19 W1 (pixels 300 .. 500, where the
+ * images have ink), 20..29 W2, 30..34 b1, 35..39 b2, 40..49 x */
+static size_t mlp_coord(const pfix_t *h, int k, int *on_x)
+{
+    (void)h;
+    size_t H = FD_H, w2 = H * 784, b1 = w2 + K * H, b2 = b1 + H;
+    *on_x = k >= 40;
+    return k < 20 ? (size_t)(k % FD_H) * 784 + 300 + (size_t)(k * 37) % 200
+           : k < 30 ? w2 + (size_t)(k * 13) % (K * H)
+           : k < 35 ? b1 + (size_t)k % H
+           : k < 40 ? b2 + (size_t)k % K
+                    : (size_t)(k - 40);
+}
+
 /* Central differences (step 1e-5, fp64) of f and F against the oracles at
  * 50 coordinates: W1, W2, b1, b2 and x, for both activations (H = 7).
  * Bound |fd - grad| <= 1e-7 (1 + |grad|): truncation ~1e-10 f''', roundoff
@@ -253,50 +269,13 @@ Test(mlp_problem, gradients_match_finite_differences)
 {
     if (!have_data())
         cr_skip_test("Fashion-MNIST not installed");
-    enum { H = 7 };
     for (int act = BLOC_MLP_RELU; act <= BLOC_MLP_IDENTITY; act++) {
         hcfix_t h;
-        hcfix_init(&h, BLOC_FP64, H, act);
-        const bloc_problem_desc_t *d = h.pb.desc;
-        cr_assert_eq(d->grad(&h.pb, &h.f.g, BLOC_LIST_STEP, BLOC_LL, h.x, h.y, h.gx[0], h.gy[0], &h.f.err), BLOC_OK);
-        cr_assert_eq(d->grad(&h.pb, &h.f.g, BLOC_LIST_STEP, BLOC_UL, h.x, h.y, h.gx[1], h.gy[1], &h.f.err), BLOC_OK);
-        size_t nx = h.pb.nx, ny = h.pb.ny, w2 = (size_t)H * 784, b1 = w2 + K * H, b2 = b1 + H;
-        double *x = malloc(nx * sizeof *x), *y = malloc(ny * sizeof *y);
+        hcfix_init(&h, BLOC_FP64, FD_H, act);
+        double *x = malloc(h.pb.nx * sizeof *x), *y = malloc(h.pb.ny * sizeof *y);
         random_point(&h, x, y);
-        cr_assert_eq(bloc_graph_write(&h.f.g, h.x, x, &h.f.err), BLOC_OK);
-        cr_assert_eq(bloc_graph_write(&h.f.g, h.y, y, &h.f.err), BLOC_OK);
-        kfix_run(&h.f, 0);
-        double *gxf = kfix_read(&h.f, h.gx[0]), *gyf = kfix_read(&h.f, h.gy[0]);
-        double *gxF = kfix_read(&h.f, h.gx[1]), *gyF = kfix_read(&h.f, h.gy[1]);
-        for (size_t i = 0; i < nx; i++)
-            cr_assert_eq(gxF[i], 0.0, "grad_x F[%zu] = %g: F does not depend on x", i, gxF[i]);
-        const double eps = 1e-5;
-        double out[2][2 + BLOC_MAX_METRICS];
-        for (int k = 0; k < 50; k++) {
-            /* 0..19 W1 (pixels 300 .. 500, where the images have ink), 20..29 W2, 30..34 b1, 35..39 b2, 40..49 x */
-            int on_x = k >= 40;
-            size_t i = k < 20 ? (size_t)(k % H) * 784 + 300 + (size_t)(k * 37) % 200
-                       : k < 30 ? w2 + (size_t)(k * 13) % (K * H)
-                       : k < 35 ? b1 + (size_t)k % H
-                       : k < 40 ? b2 + (size_t)k % K
-                                : (size_t)(k - 40);
-            double *v = on_x ? x : y, keep = v[i];
-            for (int s = 0; s < 2; s++) {
-                v[i] = keep + (s ? -eps : eps);
-                cr_assert_eq(bloc_graph_write(&h.f.g, on_x ? h.x : h.y, v, &h.f.err), BLOC_OK);
-                hcfix_eval(&h, out[s]);
-            }
-            v[i] = keep;
-            cr_assert_eq(bloc_graph_write(&h.f.g, on_x ? h.x : h.y, v, &h.f.err), BLOC_OK);
-            double fd_f = (out[0][BLOC_SLOT_LL] - out[1][BLOC_SLOT_LL]) / (2 * eps);
-            double fd_F = (out[0][BLOC_SLOT_F] - out[1][BLOC_SLOT_F]) / (2 * eps);
-            double gf = on_x ? gxf[i] : gyf[i], gF = on_x ? 0 : gyF[i];
-            cr_assert(fabs(fd_f - gf) <= 1e-7 * (1 + fabs(gf)), "act %d, %s[%zu]: grad f %.12g, difference %.12g",
-                      act, on_x ? "x" : "y", i, gf, fd_f);
-            cr_assert(fabs(fd_F - gF) <= 1e-7 * (1 + fabs(gF)), "act %d, %s[%zu]: grad F %.12g, difference %.12g",
-                      act, on_x ? "x" : "y", i, gF, fd_F);
-        }
-        free(x); free(y); free(gxf); free(gyf); free(gxF); free(gyF);
+        pfix_check_fd(&h, x, y, 50, mlp_coord, 1e-5, 1e-7, act == BLOC_MLP_RELU ? "relu" : "identity");
+        free(x); free(y);
         hcfix_fini(&h);
     }
 }

@@ -86,6 +86,16 @@ static void l2fix_point(l2fix_t *h, double *x, double *y)
 
 #define l2fix_eval pfix_eval
 
+/* 40 coordinates: W of every class and the bias at central pixels, where
+ * the data term is not zero, and x */
+static size_t l2_coord(const pfix_t *h, int k, int *on_x)
+{
+    size_t nx = h->pb.nx;
+    *on_x = k >= 30;
+    return *on_x ? (size_t)(300 + 13 * (k - 30))
+                 : k < 20 ? (size_t)((k % K) * nx + 350 + 7 * k) : K * nx + (size_t)(k % K);
+}
+
 /* Central differences (step 1e-5, fp64) of f and F at 40 coordinates (W of
  * every class, the bias, x): |fd - grad| <= 1e-7 (1 + |grad|). */
 Test(l2reg_problem, gradients_match_finite_differences)
@@ -94,38 +104,10 @@ Test(l2reg_problem, gradients_match_finite_differences)
         cr_skip_test("Fashion-MNIST not installed");
     l2fix_t h;
     l2fix_init(&h, BLOC_FP64);
-    const bloc_problem_desc_t *d = h.pb.desc;
-    cr_assert_eq(d->grad(&h.pb, &h.f.g, BLOC_LIST_STEP, BLOC_LL, h.x, h.y, h.gx[0], h.gy[0], &h.f.err), BLOC_OK);
-    cr_assert_eq(d->grad(&h.pb, &h.f.g, BLOC_LIST_STEP, BLOC_UL, h.x, h.y, h.gx[1], h.gy[1], &h.f.err), BLOC_OK);
-    size_t nx = h.pb.nx, ny = h.pb.ny;
-    double *x = malloc(nx * sizeof *x), *y = malloc(ny * sizeof *y), out[2][2 + BLOC_MAX_METRICS];
+    double *x = malloc(h.pb.nx * sizeof *x), *y = malloc(h.pb.ny * sizeof *y);
     l2fix_point(&h, x, y);
-    kfix_run(&h.f, 0);
-    double *gxf = kfix_read(&h.f, h.gx[0]), *gyf = kfix_read(&h.f, h.gy[0]), *gyF = kfix_read(&h.f, h.gy[1]);
-    const double eps = 1e-5;
-    for (int k = 0; k < 40; k++) {
-        int on_x = k >= 30;
-        /* pixel 400 + ... : central pixels, where the data term is not zero */
-        size_t i = on_x ? (size_t)(300 + 13 * (k - 30)) : k < 20 ? (size_t)((k % K) * nx + 350 + 7 * k) : K * nx + (size_t)(k % K);
-        double *v = on_x ? x : y, keep = v[i];
-        for (int s = 0; s < 2; s++) {
-            v[i] = keep + (s ? -eps : eps);
-            cr_assert_eq(bloc_graph_write(&h.f.g, on_x ? h.x : h.y, v, &h.f.err), BLOC_OK);
-            l2fix_eval(&h, out[s]);
-        }
-        v[i] = keep;
-        cr_assert_eq(bloc_graph_write(&h.f.g, on_x ? h.x : h.y, v, &h.f.err), BLOC_OK);
-        double fd_f = (out[0][BLOC_SLOT_LL] - out[1][BLOC_SLOT_LL]) / (2 * eps);
-        double fd_F = (out[0][BLOC_SLOT_F] - out[1][BLOC_SLOT_F]) / (2 * eps);
-        double gf = on_x ? gxf[i] : gyf[i], gF = on_x ? 0 : gyF[i];
-        cr_assert(fabs(fd_f - gf) <= 1e-7 * (1 + fabs(gf)), "%s[%zu]: grad f %.12g, difference %.12g",
-                  on_x ? "x" : "y", i, gf, fd_f);
-        cr_assert(fabs(fd_F - gF) <= 1e-7 * (1 + fabs(gF)), "%s[%zu]: grad F %.12g, difference %.12g",
-                  on_x ? "x" : "y", i, gF, fd_F);
-        if (on_x)
-            cr_assert_gt(fabs(gf), 1e-9, "x[%zu]: a zero gradient tests nothing", i);
-    }
-    free(x); free(y); free(gxf); free(gyf); free(gyF);
+    pfix_check_fd(&h, x, y, 40, l2_coord, 1e-5, 1e-7, "l2reg");
+    free(x); free(y);
     pfix_close(&h);
 }
 
