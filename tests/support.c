@@ -85,3 +85,23 @@ void bloc_test_run_config(const char *name, const char *const *sets, int nsets, 
     bloc_run_options_t opt = {.progress = BLOC_PROGRESS_NONE, .out_dir = dir};
     cr_assert_eq(bloc_run(&cfg, &opt, r, &err), BLOC_OK, "%s: %s", name, err.message);
 }
+
+const char *bloc_test_fmnist_dir(void)
+{
+    const char *d = getenv("BLOC_FASHION_MNIST_DIR");
+    return d && *d ? d : "/usr/share/datasets/fashion-mnist";
+}
+
+int bloc_test_have_fmnist(void)
+{
+    static const char *const files[] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"};
+    for (int k = 0; k < 2; k++) {
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", bloc_test_fmnist_dir(), files[k]);
+        FILE *f = fopen(p, "rb");
+        if (!f)
+            return 0;
+        fclose(f);
+    }
+    return 1;
+}

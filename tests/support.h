@@ -23,6 +23,12 @@ int bloc_test_starts_with(const char *text, const char *prefix);
 /* Fresh empty temporary directory under the build tree; path in dir. */
 void bloc_test_tmpdir(const char *tag, char *dir, size_t size);
 
+/* Fashion-MNIST for the data problems: $BLOC_FASHION_MNIST_DIR, default
+ * /usr/share/datasets/fashion-mnist; 1 when its training images and
+ * labels are there (the data tests skip otherwise). */
+const char *bloc_test_fmnist_dir(void);
+int bloc_test_have_fmnist(void);
+
 /* Runs configs/NAME.yaml with the `--set`-style overrides sets[0 .. nsets)
  * in a fresh temporary directory, progress off; the test fails on any
  * error. */

@@ -26,22 +26,6 @@ static const bloc_precision_t precs[] = {BLOC_FP32, BLOC_FP64};
 enum { LEARNED, UNIFORM, ORACLE, UNWEIGHTED };
 enum { OUT_R = 1, OUT_CE = 2, OUT_GX = 4, OUT_CORRECT = 8 };
 
-static const char *data_dir(void)
-{
-    const char *d = getenv("BLOC_FASHION_MNIST_DIR");
-    return d && *d ? d : "/usr/share/datasets/fashion-mnist";
-}
-
-static int have_data(void)
-{
-    char p[1024];
-    snprintf(p, sizeof p, "%s/train-images-idx3-ubyte.gz", data_dir());
-    FILE *f = fopen(p, "rb");
-    if (f)
-        fclose(f);
-    return f != NULL;
-}
-
 /* ---- host reference of problems/hyperclean.cl, in double */
 
 static double sigmoid(double v) { return 1 / (1 + exp(-v)); }
@@ -301,10 +285,10 @@ Test(hyperclean_draw, deterministic_and_well_formed)
  * bench/peers/hyperclean_data.py's replica prints: the peer sees bloc's data. */
 Test(hyperclean_draw, pinned_on_fashion_mnist)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     char p[1024];
-    snprintf(p, sizeof p, "%s/train-labels-idx1-ubyte.gz", data_dir());
+    snprintf(p, sizeof p, "%s/train-labels-idx1-ubyte.gz", bloc_test_fmnist_dir());
     bloc_idx_t lab;
     bloc_error_t err;
     cr_assert_eq(bloc_idx_read_labels(p, K, &lab, &err), BLOC_OK, "%s", err.message);
@@ -379,7 +363,7 @@ static size_t hc_coord(const pfix_t *h, int k, int *on_x)
  * every class, the bias and x. Bound: |fd - grad| <= 1e-7 (1 + |grad|). */
 Test(hyperclean_problem, gradients_match_finite_differences)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     hcfix_t h;
     hcfix_init(&h, BLOC_FP64, NULL, NULL, 0);
@@ -394,7 +378,7 @@ Test(hyperclean_problem, gradients_match_finite_differences)
  * the bits of grad at each point (same kernels, same sums). */
 Test(hyperclean_problem, grad2_matches_grad)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     for (int pi = 0; pi < 2; pi++) {
         hcfix_t h;
@@ -435,7 +419,7 @@ Test(hyperclean_problem, grad2_matches_grad)
 /* F, f and the metrics against a host reference from the device's data. */
 Test(hyperclean_problem, metrics_match_reference)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     const char *over[] = {"mu"};
     const double vals[] = {0.01};
@@ -509,7 +493,7 @@ Test(hyperclean_problem, metrics_match_reference)
  * above the naive one by 0.15. */
 Test(hyperclean_problem, meha_cleans_a_subset)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     const char *common[] = {"problem.n_train=1000", "problem.n_val=1000", "problem.n_test=1000",
                             "problem.refit_steps=300", "iterations=200", "log_every=200"};
@@ -527,7 +511,7 @@ Test(hyperclean_problem, meha_cleans_a_subset)
 /* Two runs of a config give the same bits (fixed summation orders). */
 Test(hyperclean_problem, same_bits_run_to_run)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     const char *sets[] = {"problem.n_train=500", "problem.n_val=500", "problem.n_test=500", "problem.refit_steps=20",
                           "iterations=30", "log_every=30"};
@@ -544,7 +528,7 @@ Test(hyperclean_problem, errors)
     snprintf(args, sizeof args,
              "run '%s/../configs/meha_hyperclean.yaml' --set problem.n_train=50000 --set problem.n_val=10000 "
              "--out /tmp/bloc-never --progress none", BLOC_TEST_DIR);
-    if (have_data()) {
+    if (bloc_test_have_fmnist()) {
         cr_assert_eq(bloc_test_run_cli(args, out, sizeof out), 2, "%s", out);
         bloc_test_first_line(out, first, sizeof first);
         cr_assert_str_eq(first, "hyperclean: n_train + n_val + n_test = 70000 exceeds the 60000 training images");

@@ -16,23 +16,12 @@ extern const bloc_problem_desc_t bloc_problem_hyperclean;
 static const char *const srcs[] = {"kernels/vec.cl", "kernels/reduce.cl", "problems/hyperclean.cl"};
 static const bloc_precision_t precs[] = {BLOC_FP32, BLOC_FP64};
 
-static int have_data(void)
-{
-    const char *dir = getenv("BLOC_FASHION_MNIST_DIR");
-    char path[1024];
-    snprintf(path, sizeof path, "%s/train-images-idx3-ubyte.gz", dir ? dir : "/usr/share/datasets/fashion-mnist");
-    FILE *f = fopen(path, "rb");
-    if (f)
-        fclose(f);
-    return f != NULL;
-}
-
 /* ul_rows over rows 1 .. 3 of a 4-row trajectory gives n_val F(x, y_r),
  * F as the eval list computes it at y = row r: the same kernel and the
  * same fixed-shape sum, so the same bits (fp32 and fp64). */
 Test(hyperclean_ul_rows, match_eval)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     const bloc_problem_desc_t *d = &bloc_problem_hyperclean;
     for (int pi = 0; pi < 2; pi++) {
@@ -103,14 +92,14 @@ static void assert_cleans(const char *config, const char *iterations)
 
 Test(hyperclean_methods, iaptt_cleans_a_subset)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     assert_cleans("iaptt_hyperclean", "iterations=100");
 }
 
 Test(hyperclean_methods, soba_cleans_a_subset)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     assert_cleans("soba_hyperclean", "iterations=200");
 }

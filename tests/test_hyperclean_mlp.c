@@ -25,17 +25,6 @@ static const bloc_precision_t precs[] = {BLOC_FP32, BLOC_FP64};
 enum { LEARNED, UNIFORM, ORACLE, UNWEIGHTED };
 enum { OUT_R = 1, OUT_CE = 2, OUT_GX = 4, OUT_CORRECT = 8 };
 
-static int have_data(void)
-{
-    const char *d = getenv("BLOC_FASHION_MNIST_DIR");
-    char p[1024];
-    snprintf(p, sizeof p, "%s/train-images-idx3-ubyte.gz", d && *d ? d : "/usr/share/datasets/fashion-mnist");
-    FILE *f = fopen(p, "rb");
-    if (f)
-        fclose(f);
-    return f != NULL;
-}
-
 /* |dev - ref| <= tol (|ref| + 1) */
 static void check(const char *what, const double *dev, const double *ref, size_t n, double tol, int fp64)
 {
@@ -267,7 +256,7 @@ static size_t mlp_coord(const pfix_t *h, int k, int *on_x)
  * coordinate's path would break the bound; the seeded point has none. */
 Test(mlp_problem, gradients_match_finite_differences)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     for (int act = BLOC_MLP_RELU; act <= BLOC_MLP_IDENTITY; act++) {
         hcfix_t h;
@@ -285,7 +274,7 @@ Test(mlp_problem, gradients_match_finite_differences)
  * of a trajectory (the eval's F times n_val, same kernels and sums). */
 Test(mlp_problem, grad2_and_ul_rows_match)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     for (int pi = 0; pi < 2; pi++) {
         hcfix_t h;
@@ -342,7 +331,7 @@ Test(mlp_problem, grad2_and_ul_rows_match)
  * two runs give the same bits. */
 Test(mlp_problem, meha_starts_cleaning_same_bits)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     const char *sets[] = {"problem.n_train=500", "problem.n_val=500", "problem.n_test=500", "problem.hidden=50",
                           "problem.refit_steps=10", "iterations=20", "log_every=20"};

@@ -3,6 +3,7 @@
  * tiny subset, and grad2 with partial outputs against grad. The problem
  * tests need Fashion-MNIST and are skipped without it. */
 #include "problem_fixture.h"
+#include "support.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,17 +16,6 @@ extern const bloc_problem_desc_t bloc_problem_l2reg;
 static const char *const srcs[] = {"kernels/vec.cl", "kernels/reduce.cl", "kernels/prox.cl", "problems/hyperclean.cl",
                                    "problems/l2reg.cl"};
 static const bloc_precision_t precs[] = {BLOC_FP32, BLOC_FP64};
-
-static int have_data(void)
-{
-    const char *d = getenv("BLOC_FASHION_MNIST_DIR");
-    char p[1024];
-    snprintf(p, sizeof p, "%s/train-labels-idx1-ubyte.gz", d && *d ? d : "/usr/share/datasets/fashion-mnist");
-    FILE *f = fopen(p, "rb");
-    if (f)
-        fclose(f);
-    return f != NULL;
-}
 
 /* l2_ridge with both outputs: gy += exp(x_j) W[c, j], gx_j = exp(x_j) / 2
  * sum_c W[c, j]^2 (10 terms; exp within a few ulps): fixture tolerance. */
@@ -100,7 +90,7 @@ static size_t l2_coord(const pfix_t *h, int k, int *on_x)
  * every class, the bias, x): |fd - grad| <= 1e-7 (1 + |grad|). */
 Test(l2reg_problem, gradients_match_finite_differences)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     l2fix_t h;
     l2fix_init(&h, BLOC_FP64);
@@ -114,7 +104,7 @@ Test(l2reg_problem, gradients_match_finite_differences)
 /* grad2 at two points, full and grad_x only, gives grad's bits */
 Test(l2reg_problem, grad2_matches_grad)
 {
-    if (!have_data())
+    if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
     l2fix_t h;
     l2fix_init(&h, BLOC_FP32);
