@@ -122,4 +122,42 @@ static inline void pfix_check_fd(pfix_t *h, double *x, double *y, int n, pfix_co
     free(gxf); free(gyf); free(gxF); free(gyF);
 }
 
+/* grad2 against grad: appends grad at (x, y) and (x, y2) into gx/gy[0, 1],
+ * grad2 at both into gx/gy[2, 3] and grad2 with grad_x phi at y2 alone
+ * into *gxp; y2 (a new vector) is returned. After the run,
+ * pfix_grad2_check. */
+static inline int pfix_grad2_nodes(pfix_t *h, int *gxp)
+{
+    const bloc_problem_desc_t *d = h->d;
+    bloc_error_t *e = &h->f.err;
+    bloc_list_t L = BLOC_LIST_STEP;
+    int y2 = kfix_vec(&h->f, "y_two", h->pb.ny, NULL);
+    *gxp = kfix_vec(&h->f, "gx_part", h->pb.nx, NULL);
+    cr_assert_eq(d->grad(&h->pb, &h->f.g, L, BLOC_LL, h->x, h->y, h->gx[0], h->gy[0], e), BLOC_OK);
+    cr_assert_eq(d->grad(&h->pb, &h->f.g, L, BLOC_LL, h->x, y2, h->gx[1], h->gy[1], e), BLOC_OK);
+    cr_assert_eq(d->grad2(&h->pb, &h->f.g, L, BLOC_LL, h->x, h->y, y2, h->gx[2], h->gy[2], h->gx[3], h->gy[3], e),
+                 BLOC_OK);
+    cr_assert_eq(d->grad2(&h->pb, &h->f.g, L, BLOC_LL, h->x, h->y, y2, -1, -1, *gxp, -1, e), BLOC_OK);
+    return y2;
+}
+
+/* Same kernels, same sums: grad2 gives the bits of grad at each point,
+ * also when only grad_x phi at the second point is asked for. */
+static inline void pfix_grad2_check(pfix_t *h, int gxp)
+{
+    size_t nx = h->pb.nx, ny = h->pb.ny;
+    for (int k = 0; k < 2; k++) {
+        double *a = kfix_read(&h->f, h->gx[k]), *b = kfix_read(&h->f, h->gx[k + 2]);
+        double *c = kfix_read(&h->f, h->gy[k]), *dd = kfix_read(&h->f, h->gy[k + 2]);
+        cr_assert_eq(memcmp(a, b, nx * sizeof *a), 0, "grad_x phi at point %d", k + 1);
+        cr_assert_eq(memcmp(c, dd, ny * sizeof *c), 0, "grad_y f at point %d", k + 1);
+        if (k == 1) {
+            double *p = kfix_read(&h->f, gxp);
+            cr_assert_eq(memcmp(a, p, nx * sizeof *a), 0, "grad_x phi alone at point 2");
+            free(p);
+        }
+        free(a); free(b); free(c); free(dd);
+    }
+}
+
 #endif
