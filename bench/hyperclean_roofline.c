@@ -28,9 +28,9 @@
 #include "graph.h"
 #include "probe.h"
 #include "problem.h"
+#include "session.h"
 #include "solver.h"
 
-#define MAX_SOURCES 16
 
 static double now_s(void)
 {
@@ -55,42 +55,6 @@ static int fail(const bloc_error_t *err)
 {
     fprintf(stderr, "%s\n", err->message);
     return 1;
-}
-
-static void add_source(const char **src, int *ns, const char *name)
-{
-    for (int i = 0; i < *ns; i++)
-        if (!strcmp(src[i], name))
-            return;
-    if (*ns < MAX_SOURCES)
-        src[(*ns)++] = name;
-}
-
-/* Runtime, problem and step list as run.c builds them (no eval list). */
-static int build(const bloc_config_t *cfg, bloc_runtime_t *rt, bloc_problem_t *pb, bloc_graph_t *g,
-                 bloc_error_t *err)
-{
-    int st = bloc_problem_create(pb, cfg->problem, cfg->problem_params, cfg->seed, err);
-    if (st)
-        return st;
-    const char *src[MAX_SOURCES];
-    int ns = 0;
-    add_source(src, &ns, "kernels/vec.cl");
-    add_source(src, &ns, "kernels/reduce.cl");
-    add_source(src, &ns, "kernels/prox.cl");
-    for (int i = 0; i < cfg->solver->nsources; i++)
-        add_source(src, &ns, cfg->solver->sources[i]);
-    for (int i = 0; i < cfg->problem->nkernel_libs; i++)
-        add_source(src, &ns, cfg->problem->kernel_libs[i]);
-    add_source(src, &ns, cfg->problem->kernel_source);
-    if ((st = bloc_runtime_build(rt, src, ns, err)))
-        return st;
-    bloc_graph_init(g, rt, (size_t)cfg->local_size, cfg->reduce_groups);
-    if (cfg->problem->setup && (st = cfg->problem->setup(pb, g, err)))
-        return st;
-    if ((st = cfg->solver->build(g, pb, cfg->solver_params, err)))
-        return st;
-    return bloc_graph_finalize(g, err);
 }
 
 typedef struct {
@@ -219,51 +183,50 @@ int main(int argc, char **argv)
             return fail(&err);
     if (device)
         snprintf(cfg.device, sizeof cfg.device, "%s", device);
-    bloc_runtime_t rt;
-    bloc_problem_t pb;
-    bloc_graph_t g;
-    memset(&pb, 0, sizeof pb);
-    memset(&g, 0, sizeof g);
-    if (bloc_runtime_create(&rt, cfg.device, cfg.precision, &err))
+    /* the graph as `bloc run` builds it (host/session.h): only the step
+     * list is timed */
+    bloc_session_t s;
+    double t0 = now_s();
+    if (bloc_session_open(&s, &cfg, &err))
         return fail(&err);
+    double t_build = now_s() - t0;
+    bloc_runtime_t *rt = &s.rt;
+    bloc_graph_t *g = &s.g;
     bloc_peaks_t pk;
-    if (bloc_probe(&rt, fresh, &pk, &err))
+    if (bloc_probe(rt, fresh, &pk, &err))
         return fail(&err);
     int fp64 = cfg.precision == BLOC_FP64;
     double bw_gbs = 1e-9 * pk.bandwidth, bw_cached_gbs = 1e-9 * pk.bandwidth_cached;
     double peak_gflops = 1e-9 * (fp64 ? pk.flops_dp : pk.flops_sp), chain_gflops = 1e-9 * pk.flops_sp_chain;
-    printf("device: %s (%s, driver %s)\n", rt.dev.device_name, rt.dev.platform_name, rt.dev.driver_version);
+    printf("device: %s (%s, driver %s)\n", rt->dev.device_name, rt->dev.platform_name, rt->dev.driver_version);
     printf("probe%s: read bandwidth %.1f GB/s (%zu MiB buffer), %.1f GB/s (%.0f MiB, half the reported cache); "
            "%s fma %.1f GFLOP/s (8 chains; fp32 on 1 chain, clpeak's shape: %.1f); launch %.1f us alone, %.1f us "
            "in a burst\n",
            pk.from_cache ? " (cached)" : "", bw_gbs, BLOC_PROBE_DRAM_BYTES >> 20, bw_cached_gbs,
            pk.cache_bytes / 2 / (1 << 20), fp64 ? "fp64" : "fp32", peak_gflops, chain_gflops,
            1e6 * pk.launch_single_s, 1e6 * pk.launch_s);
-    double t0 = now_s();
-    if (build(&cfg, &rt, &pb, &g, &err))
-        return fail(&err);
     printf("%s on %s, %s: graph built in %.2f s, %d launches per iteration\n", cfg.solver->name, cfg.problem->name,
-           bloc_precision_name(cfg.precision), now_s() - t0, g.nnodes[BLOC_LIST_STEP]);
-    int nn = g.nnodes[BLOC_LIST_STEP];
+           bloc_precision_name(cfg.precision), t_build, g->nnodes[BLOC_LIST_STEP]);
+    int nn = g->nnodes[BLOC_LIST_STEP];
     /* warm-up: PoCL compiles each (kernel, local size) on first launch */
     for (int k = 0; k < 3; k++)
-        if (bloc_graph_enqueue(&g, BLOC_LIST_STEP, k, NULL, &err))
+        if (bloc_graph_enqueue(g, BLOC_LIST_STEP, k, NULL, &err))
             return fail(&err);
-    clFinish(rt.queue);
+    clFinish(rt->queue);
     /* wall time: iters iterations back to back */
     double w0 = now_s();
     for (int k = 0; k < iters; k++)
-        if (bloc_graph_enqueue(&g, BLOC_LIST_STEP, 3 + k, NULL, &err))
+        if (bloc_graph_enqueue(g, BLOC_LIST_STEP, 3 + k, NULL, &err))
             return fail(&err);
-    clFinish(rt.queue);
+    clFinish(rt->queue);
     double wall = (now_s() - w0) / iters;
     /* per node: profiled iterations */
     double *t = malloc((size_t)nn * (size_t)iters * sizeof *t), *it = malloc((size_t)iters * sizeof *it);
     cl_event *ev = malloc((size_t)nn * sizeof *ev);
     for (int k = 0; k < iters; k++) {
-        if (bloc_graph_enqueue(&g, BLOC_LIST_STEP, 3 + iters + k, ev, &err))
+        if (bloc_graph_enqueue(g, BLOC_LIST_STEP, 3 + iters + k, ev, &err))
             return fail(&err);
-        clFinish(rt.queue);
+        clFinish(rt->queue);
         it[k] = 0;
         for (int i = 0; i < nn; i++) {
             cl_ulong a = 0, b = 0;
@@ -279,7 +242,7 @@ int main(int argc, char **argv)
     printf("\n%-4s %-20s %10s %10s %10s %10s %7s\n", "node", "kernel", "MFLOP", "MB", "median us", "bound us",
            "ratio");
     for (int i = 0; i < nn; i++) {
-        const bloc_node_t *nd = &g.nodes[BLOC_LIST_STEP][i];
+        const bloc_node_t *nd = &g->nodes[BLOC_LIST_STEP][i];
         double med = median(t + (size_t)i * iters, iters);
         double bound = fmax(nd->bytes / bw, nd->flops / peak);
         sum_t += med;
@@ -303,7 +266,7 @@ int main(int argc, char **argv)
     printf("ratio to the bound: %.2fx (median device), %.2fx (best device), %.2fx (wall)\n", med_it / sum_bound,
            best_it / sum_bound, wall / sum_bound);
     clblast_result_t cb = {0};
-    if (use_clblast && clblast_compare(&g, &pb, 5, &cb, &err))
+    if (use_clblast && clblast_compare(g, &s.pb, 5, &cb, &err))
         return fail(&err);
     if (cb.ok)
         printf("CLBlast %s (untuned database on this device): forward A W' %.2f ms, backward R' A %.2f ms; max "
@@ -314,14 +277,12 @@ int main(int argc, char **argv)
            "\"bound_ms\": %.4f, \"device_median_ms\": %.4f, \"device_best_ms\": %.4f, \"wall_ms\": %.4f, "
            "\"bw_gbs\": %.2f, \"bw_l3_gbs\": %.2f, \"fma_gflops\": %.2f, \"fma_chain_gflops\": %.2f, "
            "\"clblast_fwd_ms\": %.4f, \"clblast_bwd_ms\": %.4f}\n",
-           rt.dev.device_name, iters, nn, sum_f * 1e-6, sum_b * 1e-6, 1e3 * sum_bound, 1e3 * med_it, 1e3 * best_it,
+           rt->dev.device_name, iters, nn, sum_f * 1e-6, sum_b * 1e-6, 1e3 * sum_bound, 1e3 * med_it, 1e3 * best_it,
            1e3 * wall, bw_gbs, bw_cached_gbs, peak_gflops, chain_gflops, cb.ok ? 1e3 * cb.fwd_s : -1.0,
            cb.ok ? 1e3 * cb.bwd_s : -1.0);
     free(t);
     free(it);
     free(ev);
-    bloc_graph_release(&g);
-    bloc_problem_destroy(&pb);
-    bloc_runtime_release(&rt);
+    bloc_session_close(&s);
     return 0;
 }
