@@ -12,6 +12,9 @@ gradients:
 Prints the BLAS PyTorch uses and its thread count, then one JSON line.
 
     hyperclean_meha_torch.py [--iters N] [--warmup W] [--threads T] [--mode manual|autograd]
+                             [--device cpu|cuda]
+--device cuda runs the same steps on the GPU (timing synchronizes before and
+after the timed loop), the peer of bloc on an NVIDIA GPU through OpenCL.
 """
 import argparse
 import json
@@ -30,6 +33,7 @@ ap.add_argument("--warmup", type=int, default=5)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--mode", choices=["manual", "autograd"], default="manual")
 ap.add_argument("--seed", type=int, default=0)
+ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
 # configs/meha_hyperclean.yaml
 for k, v in dict(alpha=1000.0, beta=0.05, eta=0.05, gamma=1.0, c0=1.0, p=0.49, mu=1e-3).items():
     ap.add_argument("--" + k, type=float, default=v)
@@ -42,13 +46,23 @@ for line in torch.__config__.show().splitlines():
         print("  " + line.strip()[:200])
 blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
 print(f"  libblas.so.3 -> {blas}")
+dev = torch.device(a.device)
+if a.device == "cuda":
+    print(f"  device {torch.cuda.get_device_name(0)}")
+    torch.set_default_device(dev)
+
+
+def sync():
+    if a.device == "cuda":
+        torch.cuda.synchronize()
+
 
 d = hyperclean_data.draw(seed=a.seed)
 f32 = torch.float32
-A = torch.tensor(d["A_train"], dtype=f32)
-t = torch.tensor(d["t_train"])
-Av = torch.tensor(d["A_val"], dtype=f32)
-tv = torch.tensor(d["t_val"])
+A = torch.tensor(d["A_train"], dtype=f32, device=dev)
+t = torch.tensor(d["t_train"], device=dev)
+Av = torch.tensor(d["A_val"], dtype=f32, device=dev)
+tv = torch.tensor(d["t_val"], device=dev)
 n, nv, K = A.shape[0], Av.shape[0], 10
 rows, rows_v = torch.arange(n), torch.arange(nv)
 
@@ -138,18 +152,20 @@ state = (x, W, b, tW, tb)
 with torch.set_grad_enabled(a.mode == "autograd"):
     for k in range(a.warmup):
         state = step(k, *state)
+    sync()
     t0 = time.perf_counter()
     for k in range(a.warmup, a.warmup + a.iters):
         state = step(k, *state)
+    sync()
     sec = (time.perf_counter() - t0) / a.iters
 x, W, b, tW, tb = state
 with torch.no_grad():
     Fv = F_obj(W, b).item()
     val_acc = (torch.addmm(b, Av, W.t()).argmax(1) == tv).float().mean().item()
-    clean = torch.tensor(d["clean"], dtype=f32)
+    clean = torch.tensor(d["clean"], dtype=f32, device=dev)
     pred = (x >= 0).float()
     f1 = (2 * (pred * clean).sum() / (pred.sum() + clean.sum())).item()
 print(f"{a.mode}: {1e3 * sec:.2f} ms per iteration over {a.iters} iterations (after {a.warmup}); "
       f"after {a.warmup + a.iters}: F {Fv:.6f}, val_acc {val_acc:.4f}, F1 {f1:.4f}")
-print(json.dumps(dict(mode=a.mode, threads=torch.get_num_threads(), ms_per_iter=1e3 * sec,
+print(json.dumps(dict(mode=a.mode, device=a.device, threads=torch.get_num_threads(), ms_per_iter=1e3 * sec,
                       iterations=a.warmup + a.iters, F=Fv, val_acc=val_acc, f1=f1, blas=blas)))
