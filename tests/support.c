@@ -1,5 +1,7 @@
 #include "support.h"
 
+#include "runtime.h"
+
 #include <criterion/criterion.h>
 
 #include <stdio.h>
@@ -104,4 +106,11 @@ int bloc_test_have_fmnist(void)
         fclose(f);
     }
     return 1;
+}
+
+int bloc_test_have_device(const char *spec)
+{
+    bloc_device_info_t dev;
+    bloc_error_t err;
+    return bloc_device_select(spec, &dev, &err) == BLOC_OK;
 }

@@ -29,6 +29,11 @@ void bloc_test_tmpdir(const char *tag, char *dir, size_t size);
 const char *bloc_test_fmnist_dir(void);
 int bloc_test_have_fmnist(void);
 
+/* 1 when bloc_device_select finds a device for spec (e.g. "pthread" for
+ * PoCL's CPU device, "oclgrind"); cross-device tests skip otherwise, as on
+ * a machine with only a vendor GPU driver. */
+int bloc_test_have_device(const char *spec);
+
 /* Runs configs/NAME.yaml with the `--set`-style overrides sets[0 .. nsets)
  * in a fresh temporary directory, progress off; the test fails on any
  * error. */

@@ -458,6 +458,8 @@ Test(stochastic, runs_bit_identical_per_seed)
  * trajectory is (bloc compare reports "agree (identical)"). */
 Test(stochastic, same_run_on_pocl_and_oclgrind)
 {
+    if (!bloc_test_have_device("pthread") || !bloc_test_have_device("oclgrind"))
+        cr_skip_test("needs PoCL's CPU device (pthread) and Oclgrind");
     char dir[1024], args[2048], out[1 << 15];
     bloc_test_tmpdir("compare-implicit", dir, sizeof dir);
     snprintf(args, sizeof args,

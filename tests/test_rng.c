@@ -11,6 +11,7 @@
 
 #include "minibatch.h"
 #include "philox.h"
+#include "support.h"
 
 static const char *const rng_sources[] = {"kernels/rng.cl"};
 
@@ -67,6 +68,8 @@ static void check_device_kat(const char *device)
 
 Test(philox, device_known_answers_pocl_and_oclgrind)
 {
+    if (!bloc_test_have_device("pthread") || !bloc_test_have_device("oclgrind"))
+        cr_skip_test("needs PoCL's CPU device (pthread) and Oclgrind");
     const char *saved = getenv("BLOC_TEST_DEVICE");
     char keep[256] = "";
     if (saved)
@@ -133,6 +136,8 @@ Test(minibatch, device_indices_match_host)
 /* The same indices on two OpenCL implementations. */
 Test(minibatch, same_indices_on_pocl_and_oclgrind)
 {
+    if (!bloc_test_have_device("pthread") || !bloc_test_have_device("oclgrind"))
+        cr_skip_test("needs PoCL's CPU device (pthread) and Oclgrind");
     const char *saved = getenv("BLOC_TEST_DEVICE");
     char keep[256] = "";
     if (saved)
