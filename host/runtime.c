@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "build_log.h"
 #include "program_cache.h"
 #include "sha256.h"
 #include "sources.h"
@@ -183,7 +184,10 @@ int bloc_runtime_create(bloc_runtime_t *rt, const char *device_spec, bloc_precis
     return BLOC_OK;
 }
 
-static int build_log(bloc_runtime_t *rt, cl_program prog, cl_int rc, bloc_error_t *err)
+/* The build log in err, its positions mapped to the sources' files and
+ * lines where the compiler ignored #line (see build_log.h). */
+static int build_log(bloc_runtime_t *rt, cl_program prog, cl_int rc, const bloc_log_source_t *srcs,
+                     int nsrcs, bloc_error_t *err)
 {
     size_t len = 0;
     clGetProgramBuildInfo(prog, rt->dev.device, CL_PROGRAM_BUILD_LOG, 0, NULL, &len);
@@ -192,8 +196,11 @@ static int build_log(bloc_runtime_t *rt, cl_program prog, cl_int rc, bloc_error_
         log[len] = '\0';
     else if (log)
         log[0] = '\0';
+    char *mapped = log ? bloc_build_log_map(log, srcs, nsrcs) : NULL;
+    const char *shown = mapped ? mapped : log ? log : "";
     bloc_error_set(err, BLOC_ERR_BUILD, "clBuildProgram failed: %s (%d) on %s\nbuild options: %s\nbuild log:\n%s",
-                   bloc_cl_error_name(rc), rc, rt->dev.device_name, rt->build_options, log ? log : "");
+                   bloc_cl_error_name(rc), rc, rt->dev.device_name, rt->build_options, shown);
+    free(mapped);
     free(log);
     return BLOC_ERR_BUILD;
 }
@@ -246,6 +253,8 @@ int bloc_runtime_build(bloc_runtime_t *rt, const char *const *names, int nnames,
     int owned[MAX_SOURCES] = {0};
     const char *texts[2 * MAX_SOURCES];
     char lines[MAX_SOURCES][256];
+    bloc_log_source_t where[MAX_SOURCES]; /* each source's lines in the concatenation */
+    long line = 1;                        /* line where the next string starts */
     int ns = 0, st = BLOC_OK;
     const char *all[MAX_SOURCES];
     all[0] = "kernels/common.cl";
@@ -258,10 +267,14 @@ int bloc_runtime_build(bloc_runtime_t *rt, const char *const *names, int nnames,
         st = bloc_source_get(all[ns], &src[ns], &owned[ns], err);
         if (st)
             goto out;
-        /* #line makes build-log positions name the right file. */
+        /* #line makes build-log positions name the right file; where[] does
+         * it for compilers that ignore #line. */
         snprintf(lines[ns], sizeof lines[ns], "\n#line 1 \"%s\"\n", all[ns]);
         texts[2 * ns] = lines[ns];
         texts[2 * ns + 1] = src[ns].text;
+        line += bloc_text_newlines(lines[ns]);
+        where[ns] = (bloc_log_source_t){all[ns], line, bloc_text_lines(src[ns].text)};
+        line += bloc_text_newlines(src[ns].text);
         bloc_sha256_update(&h, all[ns], strlen(all[ns]));
         bloc_sha256_update(&h, src[ns].sha256, 64);
     }
@@ -291,7 +304,7 @@ int bloc_runtime_build(bloc_runtime_t *rt, const char *const *names, int nnames,
         }
         rc = clBuildProgram(rt->program, 1, &rt->dev.device, rt->build_options, NULL, NULL);
         if (rc != CL_SUCCESS) {
-            st = build_log(rt, rt->program, rc, err);
+            st = build_log(rt, rt->program, rc, where, ns, err);
             clReleaseProgram(rt->program);
             rt->program = NULL;
             goto out;
