@@ -10,8 +10,9 @@
 #include "timing.h"
 
 #define REPEATS 9
-#define FMA_ITERS 4096
-#define GROUP 16 /* work-group size of every probe launch */
+#define FMA_ITERS 4096 /* fma iterations per work item on a CPU (fewer on a GPU, see probe_fma) */
+#define GROUP 16       /* work-group size of the probe launches on a CPU */
+#define GROUP_GPU 128  /* and on other devices: whole warps / wavefronts */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -39,13 +40,20 @@ static int time_kernel(bloc_runtime_t *rt, cl_kernel k, size_t global, size_t lo
     return BLOC_OK;
 }
 
+static size_t probe_group(const bloc_runtime_t *rt)
+{
+    return rt->dev.type & CL_DEVICE_TYPE_CPU ? GROUP : GROUP_GPU;
+}
+
 /* Work items of the probe launches: 256 on a CPU (a few work-groups per
- * core), more on a GPU to fill it. */
+ * core), 1024 per compute unit on a GPU to fill it; a multiple of the
+ * work-group size. */
 static size_t probe_items(const bloc_runtime_t *rt)
 {
     size_t per_cu = rt->dev.type & CL_DEVICE_TYPE_CPU ? 0 : 1024;
-    size_t n = per_cu * rt->dev.compute_units;
-    return n > 256 ? n : 256;
+    size_t n = per_cu * rt->dev.compute_units, grp = probe_group(rt);
+    n = n > 256 ? n : 256;
+    return (n + grp - 1) / grp * grp;
 }
 
 /* Read bandwidth of a buffer of `bytes` (fp32 runtime): best over the
@@ -54,7 +62,13 @@ static int probe_read(bloc_runtime_t *rt, size_t bytes, double *bw, bloc_error_t
 {
     if (bytes > rt->dev.max_alloc)
         bytes = (size_t)rt->dev.max_alloc;
-    size_t items = probe_items(rt);
+    size_t items = probe_items(rt), grp = probe_group(rt);
+    /* A buffer smaller than 128 bytes per item (half of a GPU's small L2
+     * against its many items) is read by fewer items. */
+    if (bytes / 128 < items)
+        items = bytes / 128 / grp * grp;
+    if (items == 0)
+        return bloc_error_set(err, BLOC_ERR_INTERNAL, "probe: a %zu-byte buffer is too small to time", bytes);
     bytes = bytes / (items * 128) * (items * 128); /* whole pairs of 64-byte vectors per item */
     cl_int rc;
     cl_mem in = clCreateBuffer(rt->ctx, CL_MEM_READ_ONLY, bytes, NULL, &rc);
@@ -81,7 +95,7 @@ static int probe_read(bloc_runtime_t *rt, size_t bytes, double *bw, bloc_error_t
         clSetKernelArg(k, 1, sizeof per, &per);
         clSetKernelArg(k, 2, sizeof out, &out);
         double t;
-        if (!(st = time_kernel(rt, k, items, GROUP, &t, err)) && (double)bytes / t > *bw)
+        if (!(st = time_kernel(rt, k, items, grp, &t, err)) && (double)bytes / t > *bw)
             *bw = (double)bytes / t;
         clReleaseKernel(k);
     }
@@ -97,11 +111,17 @@ static int probe_fma(bloc_runtime_t *rt, double *flops, double *chain, bloc_erro
     size_t items = probe_items(rt);
     cl_int rc;
     cl_mem out = clCreateBuffer(rt->ctx, CL_MEM_WRITE_ONLY, items * rt->real_size, NULL, &rc);
+    /* FMA_ITERS per item for 256 items (about a millisecond on a CPU);
+     * with more items, proportionally fewer, at least 64 (tens of
+     * milliseconds per launch on a large GPU) */
+    int iters = (int)(FMA_ITERS * 256 / items);
+    if (iters < 64)
+        iters = 64;
     if (rc != CL_SUCCESS)
         return bloc_cl_fail(err, "clCreateBuffer(probe)", rc);
     static const char *const names[] = {"probe_fma16", "probe_fma8", "probe_fma16_chain"};
     static const int lanes[] = {16, 8, 16};
-    int st = BLOC_OK, iters = FMA_ITERS;
+    int st = BLOC_OK;
     *flops = 0;
     for (int v = 0; v < (chain ? 3 : 2) && !st; v++) {
         cl_kernel k;
@@ -119,7 +139,7 @@ static int probe_fma(bloc_runtime_t *rt, double *flops, double *chain, bloc_erro
         }
         clSetKernelArg(k, 3, sizeof iters, &iters);
         double t;
-        if (!(st = time_kernel(rt, k, items, GROUP, &t, err))) {
+        if (!(st = time_kernel(rt, k, items, probe_group(rt), &t, err))) {
             double f = 2.0 * 8 * lanes[v] * (double)iters * (double)items / t;
             if (v == 2)
                 *chain = f;
@@ -174,7 +194,7 @@ static int probe_launch(bloc_runtime_t *rt, double *burst, double *single, bloc_
 static void cache_name(const bloc_device_info_t *d, char *name, size_t size)
 {
     char key[1400], hex[65];
-    snprintf(key, sizeof key, "probe v4\n%s | %s\n%s | %s\n%s\n", d->platform_name, d->platform_version, d->device_name,
+    snprintf(key, sizeof key, "probe v5\n%s | %s\n%s | %s\n%s\n", d->platform_name, d->platform_version, d->device_name,
              d->device_version, d->driver_version);
     bloc_sha256_t s;
     bloc_sha256_init(&s);

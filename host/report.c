@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kernel_shape.h"
 #include "problem.h"
 #include "solver.h"
 
@@ -173,6 +174,10 @@ int bloc_summary_write(const char *dir, const bloc_config_t *cfg, const bloc_run
             d->has_fp64 ? "true" : "false");
     fprintf(f, "  \"build\": {\"options\": ");
     bloc_json_string(f, rt->build_options);
+    bloc_shape_t shape;
+    bloc_error_t shape_err;
+    fprintf(f, ", \"kernel_shape\": \"%s\"",
+            bloc_kernel_shape(&rt->dev, &shape, &shape_err) ? "invalid" : bloc_shape_name(shape));
     fprintf(f, ", \"sources_sha256\": \"%s\",\n    \"program_from_cache\": %s, \"build_seconds\": %.6f, \"cache_file\": ",
             rt->source_hash, rt->program_from_cache ? "true" : "false", rt->build_seconds);
     bloc_json_string(f, rt->cache_file);

@@ -284,6 +284,104 @@ __kernel void hc_grad_reduce(__global const real *P, int G, int m, __global cons
     gy[i] = i < m - HC_K ? s + mu * y[i] : s;
 }
 
+/* ---- The same passes in the GPU shape (host/kernel_shape.h): many short
+ * work items. A work-group of HC_RG = 4 samples x HC_RL = 32 lanes
+ * computes logits: lane l of sample a adds a[j] w_c[j] over the features
+ * j = l, l + 32, ... (loads of the samples and weights coalesced across
+ * the lanes), for the K logits at npts = 1 or 2 points w1, w2 (K rows of
+ * length L each); the 32 lane sums of each logit are added in lane order
+ * through local memory into zl[r][p K + c] (sample r of the group, point
+ * p). Every work item of the group calls it (barriers). */
+#define HC_RL 32
+#define HC_RG 4
+static void hc_rows_logits(__global const real *a, int L, __global const real *w1, __global const real *w2,
+                           int npts, __local real (*part)[2 * HC_K][HC_RL], __local real (*zl)[2 * HC_K])
+{
+    int lane = (int)get_local_id(0) % HC_RL, r = (int)get_local_id(0) / HC_RL;
+    real s1[HC_K], s2[HC_K];
+#pragma unroll
+    for (int c = 0; c < HC_K; c++)
+        s1[c] = s2[c] = 0;
+    for (int j = lane; j < L; j += HC_RL) {
+        real aj = a[j];
+#pragma unroll
+        for (int c = 0; c < HC_K; c++)
+            s1[c] = fma(aj, w1[c * L + j], s1[c]);
+        if (npts == 2)
+#pragma unroll
+            for (int c = 0; c < HC_K; c++)
+                s2[c] = fma(aj, w2[c * L + j], s2[c]);
+    }
+#pragma unroll
+    for (int c = 0; c < HC_K; c++) {
+        part[r][c][lane] = s1[c];
+        part[r][HC_K + c][lane] = s2[c];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (lane < npts * HC_K) {
+        real z = part[r][lane][0];
+        for (int l = 1; l < HC_RL; l++)
+            z += part[r][lane][l];
+        zl[r][lane] = z;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+}
+
+/* hc_forward in the GPU shape: hc_rows_logits, then one lane per point
+ * runs the head hc_head of its sample. Arguments, outputs and sample
+ * weights as hc_forward; work-groups 0 .. ceil(n / 4). */
+__kernel __attribute__((reqd_work_group_size(HC_RL * HC_RG, 1, 1))) void
+hc_forward_rows(__global const real *A, int n, int d, __global const real *y1, __global const real *y2, int npts,
+                int mode, __global const real *wsrc, __global const real *t, real inv_n, int flags,
+                __global real *R, __global real *ce, __global real *gx1, __global real *gx2)
+{
+    __local real part[HC_RG][2 * HC_K][HC_RL];
+    __local real zl[HC_RG][2 * HC_K];
+    int lane = (int)get_local_id(0) % HC_RL, r = (int)get_local_id(0) / HC_RL;
+    int i = (int)get_group_id(0) * HC_RG + r;
+    /* rows past n repeat the last row (every item reaches the barriers);
+     * their heads are skipped */
+    hc_rows_logits(A + (size_t)min(i, n - 1) * (size_t)d, d, y1, y2, npts, part, zl);
+    if (lane < npts && i < n) {
+        int p = lane;
+        real zs[HC_LANES], rr[HC_K];
+        for (int c = 0; c < HC_K; c++)
+            zs[c] = zl[r][p * HC_K + c];
+        __global const real *y = p ? y2 : y1;
+        hc_head(i, n, zs, y + HC_K * d, mode, wsrc, t, inv_n, flags, rr, ce + (size_t)p * 2 * n, p ? gx2 : gx1);
+        if (flags & HC_OUT_R)
+            for (int c = 0; c < HC_K; c++)
+                R[(size_t)p * n * HC_K + (size_t)i * HC_K + c] = rr[c];
+    }
+}
+
+/* The backward half of (5) in the GPU shape: partial s of S =
+ * get_global_size(1), the rows cut in S chunks of per = ceil(n / S):
+ * P[s] (K d + K reals, the layout of hc_grad's partials) = R' A and sum R
+ * over chunk s. Work item (j, s) owns feature j for j < d (loads of A
+ * coalesced across j) and the bias for j = d (a constant feature 1); rows
+ * in index order. hc_grad_reduce adds the S partials in order. */
+__kernel void hc_backward_rows(__global const real *A, int n, int d, __global const real *R, __global real *P)
+{
+    int j = (int)get_global_id(0), s = (int)get_global_id(1), S = (int)get_global_size(1);
+    if (j > d)
+        return;
+    int per = (n + S - 1) / S, lo = min(n, s * per), hi = min(n, lo + per);
+    real acc[HC_K];
+#pragma unroll
+    for (int c = 0; c < HC_K; c++)
+        acc[c] = 0;
+    for (int i = lo; i < hi; i++) {
+        real a = j < d ? A[(size_t)i * (size_t)d + j] : (real)1;
+#pragma unroll
+        for (int c = 0; c < HC_K; c++)
+            acc[c] = fma(a, R[(size_t)i * HC_K + c], acc[c]);
+    }
+    __global real *Ps = P + (size_t)s * (size_t)(HC_K * d + HC_K);
+    for (int c = 0; c < HC_K; c++)
+        Ps[j < d ? c * d + j : HC_K * d + c] = acc[c];
+}
+
 /* v <- value */
 __kernel void hc_fill(__global real *v, int n, real value)
 {

@@ -2,6 +2,7 @@
 
 #include <math.h>
 
+#include "kernel_shape.h"
 #include "rng.h"
 
 #define K BLOC_SM_CLASSES
@@ -11,6 +12,9 @@
 #define L1_LOCAL 4   /* work-group sizes: a small fixed set (PoCL compiles one function per size) */
 #define HEAD_LOCAL 16
 #define W1_LOCAL 5
+#define TILE 16       /* GPU shape: tiles of mlp_layer1_tiled and mlp_tn_tiled (MLP_T) */
+#define ROWS_GROUP 4  /* GPU shape: samples per work-group of mlp_head_rows (HC_RG) */
+#define ROWS_LANES 32 /* and lanes per sample (HC_RL) */
 
 size_t bloc_mlp_ny(size_t d, size_t H)
 {
@@ -43,16 +47,28 @@ int bloc_mlp_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s
                      bloc_error_t *err)
 {
     double n = s->n, d = s->d, H = m->H, rs = (double)g->rt->real_size;
+    bloc_shape_t shape;
+    if (bloc_kernel_shape(&g->rt->dev, &shape, err))
+        return err->status;
+    int gpu = shape == BLOC_SHAPE_GPU;
     size_t rows = ((size_t)s->n + ROWS - 1) / ROWS;
     size_t g1[2] = {round_up(((size_t)m->H + COLS - 1) / COLS, L1_LOCAL), rows}, l1[2] = {L1_LOCAL, 1};
-    bloc_node_t *nd = bloc_graph_add2d(g, list, "mlp_layer1", g1, l1, err);
+    if (gpu) {
+        g1[0] = round_up((size_t)m->H, TILE), g1[1] = round_up((size_t)s->n, TILE);
+        l1[0] = l1[1] = TILE;
+    }
+    bloc_node_t *nd = bloc_graph_add2d(g, list, gpu ? "mlp_layer1_tiled" : "mlp_layer1", g1, l1, err);
     if (!nd)
         return err->status;
     bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, y);
     bloc_arg_int(nd, m->H); bloc_arg_int(nd, m->act); bloc_arg_vec(nd, hid); bloc_arg_int(nd, hoff);
     bloc_node_cost(nd, 2.0 * n * d * H + 2.0 * n * H, rs * (n * d + H * (d + 1) + n * H));
     size_t g2[2] = {round_up(rows, HEAD_LOCAL), 1}, l2[2] = {HEAD_LOCAL, 1};
-    if (!(nd = bloc_graph_add2d(g, list, "mlp_head", g2, l2, err)))
+    if (gpu) {
+        g2[0] = round_up((size_t)s->n, ROWS_GROUP) * ROWS_LANES;
+        l2[0] = ROWS_GROUP * ROWS_LANES;
+    }
+    if (!(nd = bloc_graph_add2d(g, list, gpu ? "mlp_head_rows" : "mlp_head", g2, l2, err)))
         return err->status;
     bloc_arg_vec(nd, hid); bloc_arg_int(nd, hoff); bloc_arg_int(nd, s->n); bloc_arg_int(nd, m->H);
     bloc_arg_vec(nd, y); bloc_arg_int(nd, s->d); bloc_arg_int(nd, mode); bloc_arg_vec(nd, wsrc);
@@ -62,10 +78,75 @@ int bloc_mlp_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s
     return BLOC_OK;
 }
 
+/* out[ooff + j] = sum_i X[xoff + i m + j], j < m (mlp_colsum) */
+static int colsum(bloc_graph_t *g, bloc_list_t list, int X, int xoff, int n, int m, int out, int ooff,
+                  bloc_error_t *err)
+{
+    bloc_node_t *nd = bloc_graph_add(g, list, "mlp_colsum", (size_t)m, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, X); bloc_arg_int(nd, xoff); bloc_arg_int(nd, n); bloc_arg_int(nd, m); bloc_arg_vec(nd, out);
+    bloc_arg_int(nd, ooff);
+    bloc_node_cost(nd, (double)n * m, (double)g->rt->real_size * ((double)n * m + m));
+    return BLOC_OK;
+}
+
+/* (M4) D, then grad_b1 of (M5): the same nodes in both shapes */
+static int back_hidden_and_b1(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, const bloc_mlp_t *m,
+                              int R, int roff, int hid, int hoff, int D, int y, int gy, bloc_error_t *err)
+{
+    double n = s->n, H = m->H, rs = (double)g->rt->real_size;
+    bloc_node_t *nd = bloc_graph_add(g, list, "mlp_back_hidden", (size_t)s->n * (size_t)m->H, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, R); bloc_arg_int(nd, roff); bloc_arg_vec(nd, y); bloc_arg_int(nd, s->d);
+    bloc_arg_int(nd, m->H); bloc_arg_vec(nd, hid); bloc_arg_int(nd, hoff); bloc_arg_int(nd, m->act);
+    bloc_arg_int(nd, s->n); bloc_arg_vec(nd, D);
+    bloc_node_cost(nd, 2.0 * n * H * K, rs * (2.0 * n * H + n * K + K * H));
+    return colsum(g, list, D, 0, s->n, m->H, gy, (int)bloc_mlp_nweights((size_t)s->d, (size_t)m->H), err);
+}
+
+/* out = X' Y + mu reg at offset ooff of gy and y (mlp_tn_tiled) */
+static int tn_tiled(bloc_graph_t *g, bloc_list_t list, int X, int xoff, int p, int Y, int yoff, int q, int n, int y,
+                    double mu, int gy, int ooff, bloc_error_t *err)
+{
+    size_t gl[2] = {round_up((size_t)q, TILE), round_up((size_t)p, TILE)}, lo[2] = {TILE, TILE};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, "mlp_tn_tiled", gl, lo, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, X); bloc_arg_int(nd, xoff); bloc_arg_int(nd, p); bloc_arg_vec(nd, Y); bloc_arg_int(nd, yoff);
+    bloc_arg_int(nd, q); bloc_arg_int(nd, n); bloc_arg_vec(nd, y); bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
+    bloc_arg_int(nd, ooff);
+    double dn = n, dp = p, dq = q;
+    bloc_node_cost(nd, 2.0 * dn * dp * dq + 2.0 * dp * dq, (double)g->rt->real_size * (dn * (dp + dq) + 3.0 * dp * dq));
+    return BLOC_OK;
+}
+
+/* The backward pass in the GPU shape: grad_W2 = R' h + mu W2 and grad_b2
+ * (M3), D and grad_b1, grad_W1 = D' A + mu W1 (M5). */
+static int mlp_backward_tiled(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, const bloc_mlp_t *m,
+                              int R, int roff, int hid, int hoff, int D, int y, double mu, int gy, bloc_error_t *err)
+{
+    int H = m->H, w2 = H * s->d;
+    int st = tn_tiled(g, list, R, roff, K, hid, hoff, H, s->n, y, mu, gy, w2, err);
+    if (!st)
+        st = colsum(g, list, R, roff, s->n, K, gy, w2 + K * H + H, err);
+    if (!st)
+        st = back_hidden_and_b1(g, list, s, m, R, roff, hid, hoff, D, y, gy, err);
+    if (!st)
+        st = tn_tiled(g, list, D, 0, H, s->A, 0, s->d, s->n, y, mu, gy, 0, err);
+    return st;
+}
+
 int bloc_mlp_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, const bloc_mlp_t *m, int R,
                       int roff, int hid, int hoff, int D, int y, double mu, int gy, bloc_error_t *err)
 {
     double n = s->n, d = s->d, H = m->H, rs = (double)g->rt->real_size;
+    bloc_shape_t shape;
+    if (bloc_kernel_shape(&g->rt->dev, &shape, err))
+        return err->status;
+    if (shape == BLOC_SHAPE_GPU)
+        return mlp_backward_tiled(g, list, s, m, R, roff, hid, hoff, D, y, mu, gy, err);
     size_t vw = g->rt->precision == BLOC_FP64 ? 8 : 16, one[2] = {1, 1};
     /* (M3) */
     size_t gw2[2] = {((size_t)m->H + vw - 1) / vw + 1, 1};
@@ -76,19 +157,9 @@ int bloc_mlp_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *
     bloc_arg_int(nd, s->n); bloc_arg_int(nd, m->H); bloc_arg_vec(nd, y); bloc_arg_int(nd, s->d);
     bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
     bloc_node_cost(nd, 2.0 * n * H * K + n * K, rs * (n * H + n * K + 2.0 * (H + 1) * K));
-    /* (M4) */
-    if (!(nd = bloc_graph_add(g, list, "mlp_back_hidden", (size_t)s->n * (size_t)m->H, err)))
-        return err->status;
-    bloc_arg_vec(nd, R); bloc_arg_int(nd, roff); bloc_arg_vec(nd, y); bloc_arg_int(nd, s->d);
-    bloc_arg_int(nd, m->H); bloc_arg_vec(nd, hid); bloc_arg_int(nd, hoff); bloc_arg_int(nd, m->act);
-    bloc_arg_int(nd, s->n); bloc_arg_vec(nd, D);
-    bloc_node_cost(nd, 2.0 * n * H * K, rs * (2.0 * n * H + n * K + K * H));
-    /* (M5): grad_b1, then grad_W1 */
-    if (!(nd = bloc_graph_add(g, list, "mlp_colsum", (size_t)m->H, err)))
-        return err->status;
-    bloc_arg_vec(nd, D); bloc_arg_int(nd, s->n); bloc_arg_int(nd, m->H); bloc_arg_vec(nd, gy);
-    bloc_arg_int(nd, (int)(bloc_mlp_nweights((size_t)s->d, (size_t)m->H)));
-    bloc_node_cost(nd, n * H, rs * (n * H + H));
+    int st = back_hidden_and_b1(g, list, s, m, R, roff, hid, hoff, D, y, gy, err);
+    if (st)
+        return st;
     /* 5 hidden blocks per group share the A columns they read (49 ms
      * against 79 ms for groups of 1 at n = 5000, H = 300: bench/mlp_gemm.c) */
     size_t gw1[2] = {round_up(((size_t)m->H + BW - 1) / BW, W1_LOCAL), ((size_t)s->d / vw + 1) / 2};

@@ -176,16 +176,16 @@ __kernel void mlp_back_w2(__global const real *R, int roff, __global const real 
         }
 }
 
-/* out[ooff + j] = sum_i D[i m + j] for j < m, samples in index order:
- * grad_b1 of (M5) */
-__kernel void mlp_colsum(__global const real *D, int n, int m, __global real *out, int ooff)
+/* out[ooff + j] = sum_i D[doff + i m + j] for j < m, samples in index
+ * order: grad_b1 of (M5) (and grad_b2 of (M3) in the GPU shape) */
+__kernel void mlp_colsum(__global const real *D, int doff, int n, int m, __global real *out, int ooff)
 {
     int j = get_global_id(0);
     if (j >= m)
         return;
     real s = 0;
     for (int i = 0; i < n; i++)
-        s += D[(size_t)i * m + j];
+        s += D[doff + (size_t)i * m + j];
     out[ooff + j] = s;
 }
 
@@ -221,5 +221,91 @@ __kernel void mlp_back_w1(__global const real *A, int n, int d, __global const r
         hc_vstore(acc0[c] + mu * hc_vload(0, y + o + j0), 0, gy + o + j0);
         if (two)
             hc_vstore(acc1[c] + mu * hc_vload(0, y + o + j1), 0, gy + o + j1);
+    }
+}
+
+/* ---- The GPU shape (host/kernel_shape.h). The products run in MLP_T x
+ * MLP_T tiles staged in local memory, one output per work item, the
+ * reduction index in order (zero padding past the ends adds exact zeros),
+ * so each output is the same bits on every run. */
+#define MLP_T 16
+
+/* (M1): hid[hoff + i H + h] = s(<a_i, W1_h> + b1_h); work items
+ * (ceil(H / 16) 16, ceil(n / 16) 16), groups of 16 x 16. */
+__kernel __attribute__((reqd_work_group_size(MLP_T, MLP_T, 1))) void
+mlp_layer1_tiled(__global const real *A, int n, int d, __global const real *y, int H, int act, __global real *hid,
+                 int hoff)
+{
+    __local real As[MLP_T][MLP_T + 1], Ws[MLP_T][MLP_T + 1];
+    int th = (int)get_local_id(0), ti = (int)get_local_id(1);
+    int h0 = (int)get_group_id(0) * MLP_T, i0 = (int)get_group_id(1) * MLP_T;
+    real acc = 0;
+    for (int j0 = 0; j0 < d; j0 += MLP_T) {
+        int j = j0 + th;
+        As[ti][th] = i0 + ti < n && j < d ? A[(size_t)(i0 + ti) * (size_t)d + j] : (real)0;
+        Ws[ti][th] = h0 + ti < H && j < d ? y[(size_t)(h0 + ti) * (size_t)d + j] : (real)0;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int k = 0; k < MLP_T; k++)
+            acc = fma(As[ti][k], Ws[th][k], acc);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    int i = i0 + ti, h = h0 + th;
+    if (i < n && h < H) {
+        real v = acc + y[(size_t)H * (size_t)d + (size_t)HC_K * H + h];
+        hid[hoff + (size_t)i * H + h] = act == MLP_RELU ? fmax(v, (real)0) : v;
+    }
+}
+
+/* out = X' Y + mu reg, the weight gradients (M3) and (M5): X (n x p, at
+ * X + xoff) and Y (n x q, at Y + yoff) row-major; out[a q + b] at
+ * gy + ooff, reg the weights at y + ooff. Work items (ceil(q / 16) 16,
+ * ceil(p / 16) 16), groups of 16 x 16. */
+__kernel __attribute__((reqd_work_group_size(MLP_T, MLP_T, 1))) void
+mlp_tn_tiled(__global const real *X, int xoff, int p, __global const real *Y, int yoff, int q, int n,
+             __global const real *y, real mu, __global real *gy, int ooff)
+{
+    __local real Xs[MLP_T][MLP_T + 1], Ys[MLP_T][MLP_T + 1];
+    int tb = (int)get_local_id(0), ta = (int)get_local_id(1);
+    int b0 = (int)get_group_id(0) * MLP_T, a0 = (int)get_group_id(1) * MLP_T;
+    real acc = 0;
+    for (int i0 = 0; i0 < n; i0 += MLP_T) {
+        int i = i0 + ta;
+        Xs[ta][tb] = i < n && a0 + tb < p ? X[xoff + (size_t)i * p + a0 + tb] : (real)0;
+        Ys[ta][tb] = i < n && b0 + tb < q ? Y[yoff + (size_t)i * q + b0 + tb] : (real)0;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int k = 0; k < MLP_T; k++)
+            acc = fma(Xs[k][ta], Ys[k][tb], acc);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    int a = a0 + ta, b = b0 + tb;
+    if (a < p && b < q) {
+        size_t o = (size_t)ooff + (size_t)a * q + b;
+        gy[o] = acc + mu * y[o];
+    }
+}
+
+/* mlp_head in the GPU shape: the logits z_i = W2 h_i by hc_rows_logits
+ * (hyperclean.cl; a work-group of 4 samples x 32 lanes over the hidden
+ * units), then lane 0 of each sample runs the head. Arguments as
+ * mlp_head; work-groups 0 .. ceil(n / 4). */
+__kernel __attribute__((reqd_work_group_size(HC_RL * HC_RG, 1, 1))) void
+mlp_head_rows(__global const real *hid, int hoff, int n, int H, __global const real *y, int d, int mode,
+              __global const real *wsrc, __global const real *t, real inv_n, int flags, __global real *R, int roff,
+              __global real *ce, int ceoff, __global real *gx)
+{
+    __local real part[HC_RG][2 * HC_K][HC_RL];
+    __local real zl[HC_RG][2 * HC_K];
+    int lane = (int)get_local_id(0) % HC_RL, r = (int)get_local_id(0) / HC_RL;
+    int i = (int)get_group_id(0) * HC_RG + r;
+    __global const real *W2 = y + (size_t)H * (size_t)d;
+    hc_rows_logits(hid + hoff + (size_t)min(i, n - 1) * H, H, W2, W2, 1, part, zl);
+    if (lane == 0 && i < n) {
+        real zs[HC_LANES], rr[HC_K];
+        for (int c = 0; c < HC_K; c++)
+            zs[c] = zl[r][c];
+        hc_head(i, n, zs, W2 + (size_t)HC_K * H + H, mode, wsrc, t, inv_n, flags, rr, ce + ceoff, gx);
+        if (flags & HC_OUT_R)
+            for (int c = 0; c < HC_K; c++)
+                R[roff + (size_t)i * HC_K + c] = rr[c];
     }
 }

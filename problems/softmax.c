@@ -3,17 +3,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "kernel_shape.h"
+
 #define K BLOC_SM_CLASSES
 #define FWD_LOCAL 16 /* work-group size of hc_forward */
 #define FWD_ROWS 4   /* samples per work item of hc_forward (HC_ROWS) */
+#define ROWS_LANES 32 /* GPU shape: lanes per sample of hc_forward_rows (HC_RL) */
+#define ROWS_GROUP 4  /* and samples per work-group (HC_RG) */
+#define ROWS_CHUNKS 64 /* GPU shape: row chunks (partials) of hc_backward_rows */
+#define ROWS_LOCAL 64  /* and its work-group size */
+
+/* The device vector `name` of len reals, made on first use: scratch shared
+ * by every node that asks for the same name (the queue is in order). */
+static int sm_scratch(bloc_graph_t *g, const char *name, size_t len, bloc_error_t *err)
+{
+    int v = bloc_graph_find_vec(g, name);
+    if (v < 0 && (v = bloc_graph_vec(g, name, len, NULL, err)) < 0)
+        return -1;
+    return v;
+}
 
 int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y1, int y2, int mode, int wsrc,
                     int flags, int R, int ce, int gx1, int gx2, bloc_error_t *err)
 {
     int npts = y2 >= 0 ? 2 : 1;
+    bloc_shape_t shape;
+    if (bloc_kernel_shape(&g->rt->dev, &shape, err))
+        return err->status;
     size_t items = ((size_t)s->n + FWD_ROWS - 1) / FWD_ROWS;
     size_t global[2] = {(items + FWD_LOCAL - 1) / FWD_LOCAL * FWD_LOCAL, 1}, local[2] = {FWD_LOCAL, 1};
-    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_forward", global, local, err);
+    if (shape == BLOC_SHAPE_GPU) {
+        global[0] = ((size_t)s->n + ROWS_GROUP - 1) / ROWS_GROUP * ROWS_GROUP * ROWS_LANES;
+        local[0] = ROWS_GROUP * ROWS_LANES;
+    }
+    bloc_node_t *nd =
+        bloc_graph_add2d(g, list, shape == BLOC_SHAPE_GPU ? "hc_forward_rows" : "hc_forward", global, local, err);
     if (!nd)
         return err->status;
     bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, y1);
@@ -27,16 +51,65 @@ int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s,
     return BLOC_OK;
 }
 
+/* gy <- [sum of the G partials P + mu W, their bias part] (hc_grad_reduce) */
+static int sm_grad_reduce(bloc_graph_t *g, bloc_list_t list, int P, size_t G, size_t m, int y, double mu, int gy,
+                          bloc_error_t *err)
+{
+    bloc_node_t *nd = bloc_graph_add(g, list, "hc_grad_reduce", m, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, P); bloc_arg_int(nd, (int)G); bloc_arg_int(nd, (int)m); bloc_arg_vec(nd, y);
+    bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
+    double md = (double)m;
+    bloc_node_cost(nd, (double)G * md + 2.0 * md, (double)g->rt->real_size * ((double)G * md + 2.0 * md));
+    return BLOC_OK;
+}
+
+/* The gradient (5) in the GPU shape: hc_forward_rows writes R to a scratch
+ * vector (n K reals, a small fraction of A), hc_backward_rows adds R' A
+ * over ROWS_CHUNKS row chunks, hc_grad_reduce adds the chunks in order. */
+static int sm_grad_rows(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y, int mode, int wsrc,
+                        int flags, int ce, int gx, double mu, int gy, bloc_error_t *err)
+{
+    size_t m = (size_t)K * s->d + K, S = ROWS_CHUNKS;
+    char name[BLOC_NAME_LEN];
+    snprintf(name, sizeof name, "sm_R_%d", s->n);
+    int R = sm_scratch(g, name, (size_t)s->n * K, err);
+    snprintf(name, sizeof name, "sm_partials_%zu_%zu", m, S);
+    int P = R < 0 ? -1 : sm_scratch(g, name, S * m, err);
+    if (P < 0)
+        return err->status;
+    int st = bloc_sm_forward(g, list, s, y, -1, mode, wsrc, flags | BLOC_SM_OUT_R, R, ce, gx, gx, err);
+    if (st)
+        return st;
+    size_t global[2] = {((size_t)s->d + 1 + ROWS_LOCAL - 1) / ROWS_LOCAL * ROWS_LOCAL, S};
+    size_t local[2] = {ROWS_LOCAL, 1};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_backward_rows", global, local, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, R);
+    bloc_arg_vec(nd, P);
+    /* 2 n (d + 1) K flops; A and R read once (R from cache per column),
+     * the partials written */
+    double n = s->n, d = s->d;
+    bloc_node_cost(nd, 2.0 * n * (d + 1) * K, (double)g->rt->real_size * (n * d + n * K + (double)S * (double)m));
+    return sm_grad_reduce(g, list, P, S, m, y, mu, gy, err);
+}
+
 int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y, int mode, int wsrc, int flags,
                  int ce, int gx, double mu, int gy, bloc_error_t *err)
 {
-    /* partials: one scratch vector per size, shared by every call (the
-     * queue is in order) */
+    bloc_shape_t shape;
+    if (bloc_kernel_shape(&g->rt->dev, &shape, err))
+        return err->status;
+    if (shape == BLOC_SHAPE_GPU)
+        return sm_grad_rows(g, list, s, y, mode, wsrc, flags, ce, gx, mu, gy, err);
+    /* partials: one scratch vector per size, shared by every call */
     size_t m = (size_t)K * s->d + K, G = BLOC_SM_GROUPS;
     char name[BLOC_NAME_LEN];
     snprintf(name, sizeof name, "sm_partials_%zu", m);
-    int P = bloc_graph_find_vec(g, name);
-    if (P < 0 && (P = bloc_graph_vec(g, name, G * m, NULL, err)) < 0)
+    int P = sm_scratch(g, name, G * m, err);
+    if (P < 0)
         return err->status;
     size_t global[2] = {G, 1}, local[2] = {1, 1};
     bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_grad", global, local, err);
@@ -50,12 +123,7 @@ int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, in
      * the partials written */
     double n = s->n, d = s->d, rs = (double)g->rt->real_size, md = (double)m;
     bloc_node_cost(nd, 4.0 * n * d * K + 40.0 * n * K, rs * (n * d + md + 3.0 * n + (double)G * md));
-    if (!(nd = bloc_graph_add(g, list, "hc_grad_reduce", m, err)))
-        return err->status;
-    bloc_arg_vec(nd, P); bloc_arg_int(nd, (int)G); bloc_arg_int(nd, (int)m); bloc_arg_vec(nd, y);
-    bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
-    bloc_node_cost(nd, (double)G * md + 2.0 * d * K, rs * ((double)G * md + 2.0 * md));
-    return BLOC_OK;
+    return sm_grad_reduce(g, list, P, G, m, y, mu, gy, err);
 }
 
 int bloc_sm_fill(bloc_graph_t *g, bloc_list_t list, int v, size_t n, double value, bloc_error_t *err)

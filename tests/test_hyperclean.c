@@ -8,10 +8,12 @@
 #include "problem_fixture.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
 #include "../problems/fmnist.h"
+#include "../problems/softmax.h"
 #include "config.h"
 #include "idx.h"
 #include "problem.h"
@@ -57,14 +59,21 @@ static void ref_head(const double *A, int d, const double *y, int ti, double w, 
     *correct = arg == ti;
 }
 
-/* hc_forward for n = 11 samples (not a multiple of the 4 rows per work
- * item), d = 48, at one or two points, every weight mode, all outputs. Each
- * logit is one dot product of length 48 over O(1) data; exp and log are
- * within a few ulps (OpenCL: <= 3 ulp), so the fixture's tolerance holds
- * (fp32 1e-5, fp64 1e-12, relative + absolute). */
+/* Kernel shapes (host/kernel_shape.h), forced through BLOC_KERNEL_SHAPE:
+ * the kernel tests run both on this device. */
+static const char *const shapes[] = {"cpu", "gpu"};
+
+/* The forward pass (bloc_sm_forward: hc_forward in the CPU shape,
+ * hc_forward_rows in the GPU shape) for n = 11 samples (not a multiple of
+ * the 4 rows per work item or work-group), d = 48, at one or two points,
+ * every weight mode, all outputs. Each logit is one dot product of length
+ * 48 over O(1) data; exp and log are within a few ulps (OpenCL: <= 3 ulp),
+ * so the fixture's tolerance holds (fp32 1e-5, fp64 1e-12, relative +
+ * absolute). */
 Test(hyperclean_kernels, forward)
 {
     enum { N = 11, D = 48, NY = K * D + K };
+    for (int sh = 0; sh < 2; sh++)
     for (int pi = 0; pi < 2; pi++)
         for (int mode = LEARNED; mode <= UNWEIGHTED; mode++)
             for (int npts = 1; npts <= 2; npts++) {
@@ -81,14 +90,14 @@ Test(hyperclean_kernels, forward)
                 int vx = kfix_vec(&f, "x", N, x), vc = kfix_vec(&f, "clean", N, clean), vt = kfix_vec(&f, "t", N, t);
                 int vR = kfix_vec(&f, "R", 2 * N * K, NULL), vce = kfix_vec(&f, "ce", 4 * N, NULL);
                 int vg1 = kfix_vec(&f, "gx1", N, NULL), vg2 = kfix_vec(&f, "gx2", N, NULL);
-                size_t global[2] = {16, 1}, local[2] = {16, 1};
-                bloc_node_t *nd = bloc_graph_add2d(&f.g, BLOC_LIST_STEP, "hc_forward", global, local, &f.err);
-                cr_assert_not_null(nd);
-                bloc_arg_vec(nd, vA); bloc_arg_int(nd, N); bloc_arg_int(nd, D); bloc_arg_vec(nd, vy1);
-                bloc_arg_vec(nd, vy2); bloc_arg_int(nd, npts); bloc_arg_int(nd, mode);
-                bloc_arg_vec(nd, mode == ORACLE ? vc : vx); bloc_arg_vec(nd, vt); bloc_arg_real(nd, 1.0 / N);
-                bloc_arg_int(nd, OUT_R | OUT_CE | OUT_GX | OUT_CORRECT); bloc_arg_vec(nd, vR); bloc_arg_vec(nd, vce);
-                bloc_arg_vec(nd, vg1); bloc_arg_vec(nd, vg2);
+                bloc_sm_split_t sp = {.A = vA, .labels = vt, .n = N, .d = D};
+                setenv("BLOC_KERNEL_SHAPE", shapes[sh], 1);
+                int st = bloc_sm_forward(&f.g, BLOC_LIST_STEP, &sp, vy1, npts == 2 ? vy2 : -1, mode,
+                                         mode == ORACLE ? vc : vx, OUT_R | OUT_CE | OUT_GX | OUT_CORRECT, vR, vce,
+                                         vg1, vg2, &f.err);
+                unsetenv("BLOC_KERNEL_SHAPE");
+                cr_assert_eq(st, BLOC_OK, "%s", f.err.message);
+                cr_assert_str_eq(f.g.nodes[BLOC_LIST_STEP][0].kernel, sh ? "hc_forward_rows" : "hc_forward");
                 kfix_run(&f, 0);
                 double *R = kfix_read(&f, vR), *ce = kfix_read(&f, vce), *g[2] = {kfix_read(&f, vg1), kfix_read(&f, vg2)};
                 for (int p = 0; p < npts; p++) {
@@ -107,16 +116,20 @@ Test(hyperclean_kernels, forward)
             }
 }
 
-/* hc_grad + hc_grad_reduce: the fused gradient (5) with the head outputs,
- * d = 48, every weight mode, against the host reference of (4)-(6).
- * (n, G) = (13, 16): most groups empty (zero partials); (301, 2): 152 rows
- * per group, tiles of 64, 64 and 24 rows (the partial carried across
- * tiles). Sums of up to 301 products of O(1e-1) values: within the fixture
- * tolerance. The outputs must also be the same bits on a second run. */
+/* The gradient (5) with the head outputs, d = 48, every weight mode,
+ * against the host reference of (4)-(6). CPU shape, hc_grad +
+ * hc_grad_reduce with G groups: (n, G) = (13, 16): most groups empty (zero
+ * partials); (301, 2): 152 rows per group, tiles of 64, 64 and 24 rows (the
+ * partial carried across tiles). GPU shape, bloc_sm_grad (hc_forward_rows,
+ * hc_backward_rows over 64 row chunks, hc_grad_reduce): n = 13 leaves most
+ * chunks empty, n = 301 has 5 rows per chunk and a short last one. Sums of
+ * up to 301 products of O(1e-1) values: within the fixture tolerance. The
+ * outputs must also be the same bits on a second run. */
 Test(hyperclean_kernels, fused_gradient)
 {
     enum { D = 48, NY = K * D + K, NMAX = 301 };
     const int ns[2] = {13, 301}, gs[2] = {16, 2};
+    for (int sh = 0; sh < 2; sh++)
     for (int pi = 0; pi < 2; pi++)
         for (int cs = 0; cs < 2; cs++)
             for (int mode = LEARNED; mode <= UNWEIGHTED; mode++) {
@@ -134,16 +147,26 @@ Test(hyperclean_kernels, fused_gradient)
                 int vx = kfix_vec(&f, "x", N, x), vc = kfix_vec(&f, "clean", N, clean), vt = kfix_vec(&f, "t", N, t);
                 int vce = kfix_vec(&f, "ce", N, NULL), vgx = kfix_vec(&f, "gx", N, NULL);
                 int vP = kfix_vec(&f, "P", (size_t)G * NY, NULL), vg = kfix_vec(&f, "gy", NY, NULL);
-                size_t global[2] = {(size_t)G, 1}, local[2] = {1, 1};
-                bloc_node_t *nd = bloc_graph_add2d(&f.g, BLOC_LIST_STEP, "hc_grad", global, local, &f.err);
-                cr_assert_not_null(nd);
-                bloc_arg_vec(nd, vA); bloc_arg_int(nd, N); bloc_arg_int(nd, D); bloc_arg_vec(nd, vy);
-                bloc_arg_int(nd, mode); bloc_arg_vec(nd, mode == ORACLE ? vc : vx); bloc_arg_vec(nd, vt);
-                bloc_arg_real(nd, 1.0 / N); bloc_arg_int(nd, OUT_CE | OUT_GX); bloc_arg_vec(nd, vce);
-                bloc_arg_vec(nd, vgx); bloc_arg_vec(nd, vP);
-                nd = kfix_node(&f, "hc_grad_reduce", NY);
-                bloc_arg_vec(nd, vP); bloc_arg_int(nd, G); bloc_arg_int(nd, NY); bloc_arg_vec(nd, vy);
-                bloc_arg_real(nd, mu); bloc_arg_vec(nd, vg);
+                if (sh == 0) {
+                    size_t global[2] = {(size_t)G, 1}, local[2] = {1, 1};
+                    bloc_node_t *nd = bloc_graph_add2d(&f.g, BLOC_LIST_STEP, "hc_grad", global, local, &f.err);
+                    cr_assert_not_null(nd);
+                    bloc_arg_vec(nd, vA); bloc_arg_int(nd, N); bloc_arg_int(nd, D); bloc_arg_vec(nd, vy);
+                    bloc_arg_int(nd, mode); bloc_arg_vec(nd, mode == ORACLE ? vc : vx); bloc_arg_vec(nd, vt);
+                    bloc_arg_real(nd, 1.0 / N); bloc_arg_int(nd, OUT_CE | OUT_GX); bloc_arg_vec(nd, vce);
+                    bloc_arg_vec(nd, vgx); bloc_arg_vec(nd, vP);
+                    nd = kfix_node(&f, "hc_grad_reduce", NY);
+                    bloc_arg_vec(nd, vP); bloc_arg_int(nd, G); bloc_arg_int(nd, NY); bloc_arg_vec(nd, vy);
+                    bloc_arg_real(nd, mu); bloc_arg_vec(nd, vg);
+                } else {
+                    bloc_sm_split_t sp = {.A = vA, .labels = vt, .n = N, .d = D};
+                    setenv("BLOC_KERNEL_SHAPE", "gpu", 1);
+                    int st = bloc_sm_grad(&f.g, BLOC_LIST_STEP, &sp, vy, mode, mode == ORACLE ? vc : vx,
+                                          OUT_CE | OUT_GX, vce, vgx, mu, vg, &f.err);
+                    unsetenv("BLOC_KERNEL_SHAPE");
+                    cr_assert_eq(st, BLOC_OK, "%s", f.err.message);
+                    cr_assert_str_eq(f.g.nodes[BLOC_LIST_STEP][1].kernel, "hc_backward_rows");
+                }
                 kfix_run(&f, 0);
                 double *gy = kfix_read(&f, vg), *ce = kfix_read(&f, vce), *gx = kfix_read(&f, vgx);
                 double *R = malloc((size_t)N * K * sizeof *R), rce[NMAX], rgx[NMAX], corr, ref[NY];

@@ -8,6 +8,7 @@
 #include "problem_fixture.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../problems/mlp.h"
@@ -121,10 +122,15 @@ static void ref_backward(const dims_t *m, const double *A, const double *y, cons
  * two 8-wide chunks and a tail in fp64), both activations, every weight
  * mode, the outputs at offsets (point 2 of a pair). Tolerance |dev - ref|
  * <= tol (|ref| + 1): fp64 1e-12; fp32 2e-5, for O(1) values after two
- * dot products of length 48 and 21, exp and log (a few ulps each, ~6e-8). */
+ * dot products of length 48 and 21, exp and log (a few ulps each, ~6e-8).
+ * Both kernel shapes (host/kernel_shape.h): in the GPU shape 16 x 16 tiles
+ * (H and d span 2 and 3 tiles, n one padded tile) and the 4 x 32 logits
+ * work-groups of the head. */
 Test(mlp_kernels, forward_and_backward_match_reference)
 {
     enum { N = 11, D = 48, H = 21, NY = H * D + K * H + H + K };
+    static const char *const shapes[] = {"cpu", "gpu"};
+    for (int sh = 0; sh < 2; sh++)
     for (int pi = 0; pi < 2; pi++)
         for (int act = BLOC_MLP_RELU; act <= BLOC_MLP_IDENTITY; act++)
             for (int mode = LEARNED; mode <= UNWEIGHTED; mode++) {
@@ -145,11 +151,16 @@ Test(mlp_kernels, forward_and_backward_match_reference)
                 int vhid = kfix_vec(&f, "hid", 2 * N * H, NULL), vR = kfix_vec(&f, "R", 2 * N * K, NULL);
                 int vce = kfix_vec(&f, "ce", 4 * N, NULL), vgx = kfix_vec(&f, "gx", N, NULL);
                 int vD = kfix_vec(&f, "D", N * H, NULL), vgy = kfix_vec(&f, "gy", NY, NULL);
-                cr_assert_eq(bloc_mlp_forward(&f.g, BLOC_LIST_STEP, &s, &m, vy, vhid, N * H, mode,
-                                              mode == ORACLE ? vc : vx, OUT_R | OUT_CE | OUT_GX | OUT_CORRECT, vR,
-                                              N * K, vce, 2 * N, vgx, &f.err), BLOC_OK, "%s", f.err.message);
-                cr_assert_eq(bloc_mlp_backward(&f.g, BLOC_LIST_STEP, &s, &m, vR, N * K, vhid, N * H, vD, vy, mu, vgy,
-                                               &f.err), BLOC_OK, "%s", f.err.message);
+                setenv("BLOC_KERNEL_SHAPE", shapes[sh], 1);
+                int st = bloc_mlp_forward(&f.g, BLOC_LIST_STEP, &s, &m, vy, vhid, N * H, mode,
+                                          mode == ORACLE ? vc : vx, OUT_R | OUT_CE | OUT_GX | OUT_CORRECT, vR, N * K,
+                                          vce, 2 * N, vgx, &f.err);
+                if (!st)
+                    st = bloc_mlp_backward(&f.g, BLOC_LIST_STEP, &s, &m, vR, N * K, vhid, N * H, vD, vy, mu, vgy,
+                                           &f.err);
+                unsetenv("BLOC_KERNEL_SHAPE");
+                cr_assert_eq(st, BLOC_OK, "%s", f.err.message);
+                cr_assert_str_eq(f.g.nodes[BLOC_LIST_STEP][0].kernel, sh ? "mlp_layer1_tiled" : "mlp_layer1");
                 kfix_run(&f, 0);
                 double rhid[N * H], rR[N * K], rce[2 * N], rgx[N], rgy[NY];
                 dims_t dm = {N, D, H, act};
