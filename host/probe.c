@@ -273,7 +273,12 @@ int bloc_probe(bloc_runtime_t *rt, int force, bloc_peaks_t *pk, bloc_error_t *er
     return BLOC_OK;
 }
 
+/* The cache's bandwidth for buffers within half of it, when it measured
+ * higher than DRAM's (on a large GPU a buffer of half its reported cache
+ * is read by too few work items to show the cache's bandwidth: 307 GB/s
+ * against 2861 GB/s from DRAM on an H100). */
 double bloc_peaks_bandwidth(const bloc_peaks_t *pk, double bytes)
 {
-    return pk->bandwidth_cached > 0 && bytes <= pk->cache_bytes / 2 ? pk->bandwidth_cached : pk->bandwidth;
+    return pk->bandwidth_cached > pk->bandwidth && bytes <= pk->cache_bytes / 2 ? pk->bandwidth_cached
+                                                                                : pk->bandwidth;
 }
