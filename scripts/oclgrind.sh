@@ -19,13 +19,19 @@
 # one line per suite, one for the configs and a summary line; exit status 1
 # on any report or failure.
 #
+# Both kernel shapes (host/kernel_shape.h) are checked: the kernel tests
+# of hyperclean, its MLP and l2reg run each shape, and the Fashion-MNIST
+# configs of the MEHA family run again with BLOC_KERNEL_SHAPE=gpu (the
+# simulator's device is a CPU, so the configs get the CPU shape otherwise).
+#
 # Oclgrind 21.10's uninitialized-value plugin cannot check two kernel
 # families and is turned off for them (bounds, race and API checks stay
 # on): it crashes inside its own code (SIGSEGV in
-# oclgrind::Uninitialized::instructionExecuted) on hc_forward, the fused
-# forward pass of hyperclean and l2reg, and stops with "Unsupported
-# instruction: freeze" on the rnn_unbounded kernels. A simulator failure
-# of that kind ("OCLGRIND FATAL ERROR") counts as a report.
+# oclgrind::Uninitialized::instructionExecuted) on the softmax head of
+# hyperclean, its MLP and l2reg (hc_forward, mlp_head and their GPU-shape
+# versions), and stops with "Unsupported instruction: freeze" on the
+# rnn_unbounded kernels. A simulator failure of that kind ("OCLGRIND FATAL
+# ERROR") counts as a report.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BLOC_BUILD:-$root/build}
@@ -46,6 +52,7 @@ selection=(
   "test_unrolled|@(hypergradient|checkpoint|kernels)/*|1"
   "test_quadratic|@(linalg/*|quadratic/gradients_vs_host_double|quadratic/values_and_metrics_vs_host_double)|1"
   "test_hyperclean|hyperclean_kernels/*|0"
+  "test_hyperclean_mlp|mlp_kernels/*|0"
   "test_hyperclean_methods|hyperclean_ul_rows/*|0"
   "test_l2reg|l2reg_kernels/*|0"
   "test_rnn|rnn/@(oracles_vs_host_double_fp32|evaluation_vs_host)|0"
@@ -82,6 +89,24 @@ nconfigs=0
 config_reports=0
 config_failed=0
 skipped=""
+# run_config LABEL CONFIG UNINIT [OPTIONS...]: 2 iterations on the simulator
+run_config() {
+  local label=$1 cfg=$2 uninit=$3 log=$work/config-$1.log
+  shift 3
+  OCLGRIND_UNINITIALIZED=$uninit "$build/bloc" run "$cfg" --device oclgrind --set iterations=2 --set log_every=1 \
+    "$@" --progress none --out "$work/runs/$label" >"$log" 2>&1
+  local rc=$? reports
+  reports=$(grep -cE "$pattern" "$log")
+  nconfigs=$((nconfigs + 1))
+  config_reports=$((config_reports + reports))
+  if [ "$rc" -ne 0 ] || [ "$reports" -ne 0 ]; then
+    config_failed=$((config_failed + 1))
+    echo "oclgrind config $label: exit $rc, $reports reports"
+    grep -E -A6 "$pattern" "$log" | head -20
+    [ "$rc" -ne 0 ] && tail -5 "$log"
+  fi
+}
+fmnist_sizes=(--set problem.n_train=32 --set problem.n_val=32 --set problem.n_test=32 --set problem.refit_steps=2)
 for cfg in "$root"/configs/*.yaml; do
   name=$(basename "$cfg" .yaml)
   # Fashion-MNIST problems: small subsets, one config per solver family
@@ -91,29 +116,23 @@ for cfg in "$root"/configs/*.yaml; do
   uninit=1
   if grep -qE "^  name: (hyperclean|l2reg)$" "$cfg"; then
     case $name in
-      meha_hyperclean|iaptt_hyperclean|aid_cg_hyperclean|hyperclean_oracle|meha_l2reg|l2reg_grid) ;;
+      meha_hyperclean|meha_hyperclean_mlp|iaptt_hyperclean|aid_cg_hyperclean|hyperclean_oracle|meha_l2reg|l2reg_grid) ;;
       *) skipped="$skipped $name"; continue ;;
     esac
-    sizes=(--set problem.n_train=32 --set problem.n_val=32 --set problem.n_test=32 --set problem.refit_steps=2)
+    sizes=("${fmnist_sizes[@]}")
+    [[ $name == *_mlp ]] && sizes+=(--set problem.hidden=16)
     uninit=0
   elif grep -qE "^  name: rnn_unbounded$" "$cfg"; then
     [ "$name" = borep_rnn_unbounded ] || { skipped="$skipped $name"; continue; }
     sizes=(--set problem.n_train=16 --set problem.n_val=16 --set problem.batch=8 --set problem.hidden=8)
     uninit=0
   fi
-  log=$work/config-$name.log
-  OCLGRIND_UNINITIALIZED=$uninit "$build/bloc" run "$cfg" --device oclgrind --set iterations=2 --set log_every=1 \
-    "${sizes[@]}" --progress none --out "$work/runs/$name" >"$log" 2>&1
-  rc=$?
-  reports=$(grep -cE "$pattern" "$log")
-  nconfigs=$((nconfigs + 1))
-  config_reports=$((config_reports + reports))
-  if [ "$rc" -ne 0 ] || [ "$reports" -ne 0 ]; then
-    config_failed=$((config_failed + 1))
-    echo "oclgrind config $name: exit $rc, $reports reports"
-    grep -E -A6 "$pattern" "$log" | head -20
-    [ "$rc" -ne 0 ] && tail -5 "$log"
-  fi
+  run_config "$name" "$cfg" "$uninit" "${sizes[@]}"
+done
+for name in meha_hyperclean meha_hyperclean_mlp meha_l2reg; do
+  sizes=("${fmnist_sizes[@]}")
+  [[ $name == *_mlp ]] && sizes+=(--set problem.hidden=16)
+  BLOC_KERNEL_SHAPE=gpu run_config "$name-gpu-shape" "$root/configs/$name.yaml" 0 "${sizes[@]}"
 done
 total_reports=$((total_reports + config_reports))
 [ "$config_failed" -eq 0 ] || failed=1
