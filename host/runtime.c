@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "build_log.h"
+#include "kernel_shape.h"
 #include "program_cache.h"
 #include "sha256.h"
 #include "sources.h"
@@ -161,6 +162,9 @@ int bloc_runtime_create(bloc_runtime_t *rt, const char *device_spec, bloc_precis
 {
     memset(rt, 0, sizeof *rt);
     int st = bloc_device_select(device_spec, &rt->dev, err);
+    bloc_shape_t shape; /* BLOC_KERNEL_SHAPE checked before any work */
+    if (!st)
+        st = bloc_kernel_shape(&rt->dev, &shape, err);
     if (st)
         return st;
     rt->precision = precision;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kernel_shape.h"
 #include "program_cache.h"
 #include "runtime.h"
 #include "sha256.h"
@@ -201,4 +202,42 @@ Test(cli, run_on_missing_device)
     cr_assert_eq(bloc_test_run_cli(args, out, sizeof out), 1);
     bloc_test_first_line(out, first, sizeof first);
     cr_assert_str_eq(first, "no OpenCL device matches 'no-such-gpu'; available:");
+}
+
+/* Kernel shape: from the device type, or forced by BLOC_KERNEL_SHAPE; a
+ * bad value is refused before any work (exit 2, nothing written). */
+Test(kernel_shape, from_device_type_and_environment)
+{
+    bloc_device_info_t cpu = {.type = CL_DEVICE_TYPE_CPU}, gpu = {.type = CL_DEVICE_TYPE_GPU};
+    bloc_device_info_t acc = {.type = CL_DEVICE_TYPE_ACCELERATOR};
+    bloc_shape_t s;
+    bloc_error_t err;
+    unsetenv("BLOC_KERNEL_SHAPE");
+    cr_assert_eq(bloc_kernel_shape(&cpu, &s, &err), BLOC_OK);
+    cr_assert_eq(s, BLOC_SHAPE_CPU);
+    cr_assert_eq(bloc_kernel_shape(&gpu, &s, &err), BLOC_OK);
+    cr_assert_eq(s, BLOC_SHAPE_GPU);
+    cr_assert_eq(bloc_kernel_shape(&acc, &s, &err), BLOC_OK);
+    cr_assert_eq(s, BLOC_SHAPE_GPU);
+    setenv("BLOC_KERNEL_SHAPE", "gpu", 1);
+    cr_assert_eq(bloc_kernel_shape(&cpu, &s, &err), BLOC_OK);
+    cr_assert_str_eq(bloc_shape_name(s), "gpu");
+    setenv("BLOC_KERNEL_SHAPE", "cpu", 1);
+    cr_assert_eq(bloc_kernel_shape(&gpu, &s, &err), BLOC_OK);
+    cr_assert_str_eq(bloc_shape_name(s), "cpu");
+    setenv("BLOC_KERNEL_SHAPE", "GPU", 1);
+    cr_assert_eq(bloc_kernel_shape(&gpu, &s, &err), BLOC_ERR_USAGE);
+    cr_assert_str_eq(err.message, "BLOC_KERNEL_SHAPE='GPU': expected cpu or gpu");
+
+    char out[16384], first[512], args[4096], dir[1024];
+    bloc_test_tmpdir("badshape", dir, sizeof dir);
+    setenv("BLOC_KERNEL_SHAPE", "wide", 1);
+    snprintf(args, sizeof args, "run '%s/../configs/meha_toy_merely_convex.yaml' --out '%s/run'", BLOC_TEST_DIR, dir);
+    int rc = bloc_test_run_cli(args, out, sizeof out);
+    unsetenv("BLOC_KERNEL_SHAPE");
+    cr_assert_eq(rc, 2, "%s", out);
+    bloc_test_first_line(out, first, sizeof first);
+    cr_assert_str_eq(first, "BLOC_KERNEL_SHAPE='wide': expected cpu or gpu");
+    snprintf(args, sizeof args, "%s/run", dir);
+    cr_assert_neq(access(args, F_OK), 0, "an output directory was created");
 }
