@@ -23,8 +23,10 @@ load = [open(os.path.join(doc, "data", f)).read().strip() for f in ("loadavg_bef
 if load:
     out += ["", "Load average (1, 5, 15 min) before and after the runs: %s. Other work on the machine" % " / ".join(load),
             "makes wall times vary; device times (profiling events) are steadier."]
-out += ["", "No GPU was available where this report was made; rerun `bench/report.sh build all` on a machine",
-        "with a vendor OpenCL driver to add its rows.", "",
+out += ["", "This report covers the devices of the machine it was made on. The same suite on an NVIDIA H100",
+        "(driver 580.159.04) is [h100/bench.csv](h100/bench.csv), from `bench/device_check.sh`",
+        "([h100/device_check.log](h100/device_check.log)); docs/results.md, \"NVIDIA H100 through OpenCL\",",
+        "discusses it.", "",
         "## Time per iteration", "", "![time per iteration](time_per_iteration.svg)", "",
         "Median over repeats after a warm-up replay; device time from profiling events, wall time from the host",
         "clock. Bound = roofline max(bytes / bandwidth, flops / peak) from the graph's cost model with the",
