@@ -1,6 +1,7 @@
 #include "mlp.h"
 
 #include <math.h>
+#include <stdio.h>
 
 #include "kernel_shape.h"
 #include "rng.h"
@@ -12,7 +13,8 @@
 #define L1_LOCAL 4   /* work-group sizes: a small fixed set (PoCL compiles one function per size) */
 #define HEAD_LOCAL 16
 #define W1_LOCAL 5
-#define TILE 16       /* GPU shape: tiles of mlp_layer1_tiled and mlp_tn_tiled (MLP_T) */
+#define TILE 16       /* GPU shape: work-groups of TILE x TILE, 4 x 4 outputs each (MLP_T) */
+#define TN_SPLITS 8   /* GPU shape: row chunks of the weight gradients (mlp_tn_partial) */
 #define ROWS_GROUP 4  /* GPU shape: samples per work-group of mlp_head_rows (HC_RG) */
 #define ROWS_LANES 32 /* and lanes per sample (HC_RL) */
 
@@ -54,7 +56,8 @@ int bloc_mlp_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s
     size_t rows = ((size_t)s->n + ROWS - 1) / ROWS;
     size_t g1[2] = {round_up(((size_t)m->H + COLS - 1) / COLS, L1_LOCAL), rows}, l1[2] = {L1_LOCAL, 1};
     if (gpu) {
-        g1[0] = round_up((size_t)m->H, TILE), g1[1] = round_up((size_t)s->n, TILE);
+        /* output tiles of 64 x 64 per 16 x 16 work items (MLP_RT) */
+        g1[0] = round_up((size_t)m->H, 4 * TILE) / 4, g1[1] = round_up((size_t)s->n, 4 * TILE) / 4;
         l1[0] = l1[1] = TILE;
     }
     bloc_node_t *nd = bloc_graph_add2d(g, list, gpu ? "mlp_layer1_tiled" : "mlp_layer1", g1, l1, err);
@@ -106,19 +109,31 @@ static int back_hidden_and_b1(bloc_graph_t *g, bloc_list_t list, const bloc_sm_s
     return colsum(g, list, D, 0, s->n, m->H, gy, (int)bloc_mlp_nweights((size_t)s->d, (size_t)m->H), err);
 }
 
-/* out = X' Y + mu reg at offset ooff of gy and y (mlp_tn_tiled) */
+/* out = X' Y + mu reg at offset ooff of gy and y: TN_SPLITS partials over
+ * row chunks (mlp_tn_partial, scratch shared by every node of the same
+ * size), added in order (mlp_tn_reduce) */
 static int tn_tiled(bloc_graph_t *g, bloc_list_t list, int X, int xoff, int p, int Y, int yoff, int q, int n, int y,
                     double mu, int gy, int ooff, bloc_error_t *err)
 {
-    size_t gl[2] = {round_up((size_t)q, TILE), round_up((size_t)p, TILE)}, lo[2] = {TILE, TILE};
-    bloc_node_t *nd = bloc_graph_add2d(g, list, "mlp_tn_tiled", gl, lo, err);
+    size_t S = TN_SPLITS, m = (size_t)p * (size_t)q;
+    char name[BLOC_NAME_LEN];
+    snprintf(name, sizeof name, "mlp_tn_partials_%zu", m);
+    int P = bloc_graph_find_vec(g, name);
+    if (P < 0 && (P = bloc_graph_vec(g, name, S * m, NULL, err)) < 0)
+        return err->status;
+    size_t gl[2] = {round_up((size_t)q, 4 * TILE) / 4, round_up((size_t)p, 4 * TILE) / 4 * S}, lo[2] = {TILE, TILE};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, "mlp_tn_partial", gl, lo, err);
     if (!nd)
         return err->status;
     bloc_arg_vec(nd, X); bloc_arg_int(nd, xoff); bloc_arg_int(nd, p); bloc_arg_vec(nd, Y); bloc_arg_int(nd, yoff);
-    bloc_arg_int(nd, q); bloc_arg_int(nd, n); bloc_arg_vec(nd, y); bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
-    bloc_arg_int(nd, ooff);
-    double dn = n, dp = p, dq = q;
-    bloc_node_cost(nd, 2.0 * dn * dp * dq + 2.0 * dp * dq, (double)g->rt->real_size * (dn * (dp + dq) + 3.0 * dp * dq));
+    bloc_arg_int(nd, q); bloc_arg_int(nd, n); bloc_arg_int(nd, (int)S); bloc_arg_vec(nd, P);
+    double dn = n, dm = (double)m, rs = (double)g->rt->real_size;
+    bloc_node_cost(nd, 2.0 * dn * dm, rs * (dn * (p + q) + (double)S * dm));
+    if (!(nd = bloc_graph_add(g, list, "mlp_tn_reduce", m, err)))
+        return err->status;
+    bloc_arg_vec(nd, P); bloc_arg_int(nd, (int)S); bloc_arg_int(nd, (int)m); bloc_arg_vec(nd, y); bloc_arg_real(nd, mu);
+    bloc_arg_vec(nd, gy); bloc_arg_int(nd, ooff);
+    bloc_node_cost(nd, (double)S * dm + 2.0 * dm, rs * ((double)S * dm + 2.0 * dm));
     return BLOC_OK;
 }
 

@@ -224,64 +224,141 @@ __kernel void mlp_back_w1(__global const real *A, int n, int d, __global const r
     }
 }
 
-/* ---- The GPU shape (host/kernel_shape.h). The products run in MLP_T x
- * MLP_T tiles staged in local memory, one output per work item, the
- * reduction index in order (zero padding past the ends adds exact zeros),
- * so each output is the same bits on every run. */
+/* ---- The GPU shape (host/kernel_shape.h). The products run in output
+ * tiles of 64 x 64 per work-group of MLP_T x MLP_T = 16 x 16 work items,
+ * each computing 4 x 4 outputs from operands staged in local memory 16
+ * reduction steps at a time; each output adds its products in index order
+ * (zero padding past the ends adds exact zeros), so it is the same bits on
+ * every run. */
 #define MLP_T 16
 
-/* (M1): hid[hoff + i H + h] = s(<a_i, W1_h> + b1_h); work items
- * (ceil(H / 16) 16, ceil(n / 16) 16), groups of 16 x 16. */
+/* (M1): hid[hoff + i H + h] = s(<a_i, W1_h> + b1_h) in output tiles of
+ * MLP_RT = 64 samples x 64 hidden units per work-group of 16 x 16: work
+ * item (th, ti) computes the 4 x 4 outputs i = i0 + ti + 16 u,
+ * h = h0 + th + 16 v (16 fmas per 8 loads from local memory), the
+ * features staged MLP_T at a time. Work items (ceil(H / 64) 16,
+ * ceil(n / 64) 16). */
+#define MLP_RT 64
+#define MLP_RB 4
 __kernel __attribute__((reqd_work_group_size(MLP_T, MLP_T, 1))) void
 mlp_layer1_tiled(__global const real *A, int n, int d, __global const real *y, int H, int act, __global real *hid,
                  int hoff)
 {
-    __local real As[MLP_T][MLP_T + 1], Ws[MLP_T][MLP_T + 1];
+    __local real As[MLP_RT][MLP_T + 1], Ws[MLP_RT][MLP_T + 1];
     int th = (int)get_local_id(0), ti = (int)get_local_id(1);
-    int h0 = (int)get_group_id(0) * MLP_T, i0 = (int)get_group_id(1) * MLP_T;
-    real acc = 0;
+    int h0 = (int)get_group_id(0) * MLP_RT, i0 = (int)get_group_id(1) * MLP_RT;
+    real acc[MLP_RB][MLP_RB];
+#pragma unroll
+    for (int u = 0; u < MLP_RB; u++)
+#pragma unroll
+        for (int v = 0; v < MLP_RB; v++)
+            acc[u][v] = 0;
     for (int j0 = 0; j0 < d; j0 += MLP_T) {
         int j = j0 + th;
-        As[ti][th] = i0 + ti < n && j < d ? A[(size_t)(i0 + ti) * (size_t)d + j] : (real)0;
-        Ws[ti][th] = h0 + ti < H && j < d ? y[(size_t)(h0 + ti) * (size_t)d + j] : (real)0;
+#pragma unroll
+        for (int m = 0; m < MLP_RB; m++) {
+            int r = ti + MLP_T * m;
+            As[r][th] = i0 + r < n && j < d ? A[(size_t)(i0 + r) * (size_t)d + j] : (real)0;
+            Ws[r][th] = h0 + r < H && j < d ? y[(size_t)(h0 + r) * (size_t)d + j] : (real)0;
+        }
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int k = 0; k < MLP_T; k++)
-            acc = fma(As[ti][k], Ws[th][k], acc);
+        for (int k = 0; k < MLP_T; k++) {
+            real a[MLP_RB], w[MLP_RB];
+#pragma unroll
+            for (int u = 0; u < MLP_RB; u++) {
+                a[u] = As[ti + MLP_T * u][k];
+                w[u] = Ws[th + MLP_T * u][k];
+            }
+#pragma unroll
+            for (int u = 0; u < MLP_RB; u++)
+#pragma unroll
+                for (int v = 0; v < MLP_RB; v++)
+                    acc[u][v] = fma(a[u], w[v], acc[u][v]);
+        }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    int i = i0 + ti, h = h0 + th;
-    if (i < n && h < H) {
-        real v = acc + y[(size_t)H * (size_t)d + (size_t)HC_K * H + h];
-        hid[hoff + (size_t)i * H + h] = act == MLP_RELU ? fmax(v, (real)0) : v;
-    }
+    __global const real *b1 = y + (size_t)H * (size_t)d + (size_t)HC_K * H;
+#pragma unroll
+    for (int u = 0; u < MLP_RB; u++)
+#pragma unroll
+        for (int v = 0; v < MLP_RB; v++) {
+            int i = i0 + ti + MLP_T * u, h = h0 + th + MLP_T * v;
+            if (i < n && h < H) {
+                real val = acc[u][v] + b1[h];
+                hid[hoff + (size_t)i * H + h] = act == MLP_RELU ? fmax(val, (real)0) : val;
+            }
+        }
 }
 
-/* out = X' Y + mu reg, the weight gradients (M3) and (M5): X (n x p, at
- * X + xoff) and Y (n x q, at Y + yoff) row-major; out[a q + b] at
- * gy + ooff, reg the weights at y + ooff. Work items (ceil(q / 16) 16,
- * ceil(p / 16) 16), groups of 16 x 16. */
+/* The weight gradients (M3) and (M5), out = X' Y + mu reg, in two
+ * kernels. mlp_tn_partial: partial s of S over the rows cut in S chunks
+ * (a multiple of 16 rows each), P[s][a q + b] = sum over the chunk's rows
+ * i of X[i][a] Y[i][b], X (n x p, at X + xoff) and Y (n x q, at Y + yoff)
+ * row-major. Output tiles of 64 x 64 per 16 x 16 work items, 4 x 4 outputs
+ * per item (a = a0 + ta + 16 u, b = b0 + tb + 16 v), 16 rows staged at a
+ * time, rows in order. Work items (ceil(q / 64) 16, ceil(p / 64) S 16). */
 __kernel __attribute__((reqd_work_group_size(MLP_T, MLP_T, 1))) void
-mlp_tn_tiled(__global const real *X, int xoff, int p, __global const real *Y, int yoff, int q, int n,
-             __global const real *y, real mu, __global real *gy, int ooff)
+mlp_tn_partial(__global const real *X, int xoff, int p, __global const real *Y, int yoff, int q, int n, int S,
+               __global real *P)
 {
-    __local real Xs[MLP_T][MLP_T + 1], Ys[MLP_T][MLP_T + 1];
+    __local real Xs[MLP_T][MLP_RT], Ys[MLP_T][MLP_RT];
     int tb = (int)get_local_id(0), ta = (int)get_local_id(1);
-    int b0 = (int)get_group_id(0) * MLP_T, a0 = (int)get_group_id(1) * MLP_T;
-    real acc = 0;
-    for (int i0 = 0; i0 < n; i0 += MLP_T) {
+    int na = (p + MLP_RT - 1) / MLP_RT, g1 = (int)get_group_id(1);
+    int s = g1 / na, a0 = g1 % na * MLP_RT, b0 = (int)get_group_id(0) * MLP_RT;
+    int per = ((n + S - 1) / S + MLP_T - 1) / MLP_T * MLP_T;
+    int lo = min(n, s * per), hi = min(n, lo + per);
+    real acc[MLP_RB][MLP_RB];
+#pragma unroll
+    for (int u = 0; u < MLP_RB; u++)
+#pragma unroll
+        for (int v = 0; v < MLP_RB; v++)
+            acc[u][v] = 0;
+    for (int i0 = lo; i0 < hi; i0 += MLP_T) {
         int i = i0 + ta;
-        Xs[ta][tb] = i < n && a0 + tb < p ? X[xoff + (size_t)i * p + a0 + tb] : (real)0;
-        Ys[ta][tb] = i < n && b0 + tb < q ? Y[yoff + (size_t)i * q + b0 + tb] : (real)0;
+#pragma unroll
+        for (int m = 0; m < MLP_RB; m++) {
+            int c = tb + MLP_T * m;
+            Xs[ta][c] = i < hi && a0 + c < p ? X[xoff + (size_t)i * p + a0 + c] : (real)0;
+            Ys[ta][c] = i < hi && b0 + c < q ? Y[yoff + (size_t)i * q + b0 + c] : (real)0;
+        }
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int k = 0; k < MLP_T; k++)
-            acc = fma(Xs[k][ta], Ys[k][tb], acc);
+        for (int k = 0; k < MLP_T; k++) {
+            real xv[MLP_RB], yv[MLP_RB];
+#pragma unroll
+            for (int u = 0; u < MLP_RB; u++) {
+                xv[u] = Xs[k][ta + MLP_T * u];
+                yv[u] = Ys[k][tb + MLP_T * u];
+            }
+#pragma unroll
+            for (int u = 0; u < MLP_RB; u++)
+#pragma unroll
+                for (int v = 0; v < MLP_RB; v++)
+                    acc[u][v] = fma(xv[u], yv[v], acc[u][v]);
+        }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    int a = a0 + ta, b = b0 + tb;
-    if (a < p && b < q) {
-        size_t o = (size_t)ooff + (size_t)a * q + b;
-        gy[o] = acc + mu * y[o];
-    }
+    __global real *Ps = P + (size_t)s * p * q;
+#pragma unroll
+    for (int u = 0; u < MLP_RB; u++)
+#pragma unroll
+        for (int v = 0; v < MLP_RB; v++) {
+            int a = a0 + ta + MLP_T * u, b = b0 + tb + MLP_T * v;
+            if (a < p && b < q)
+                Ps[(size_t)a * q + b] = acc[u][v];
+        }
+}
+
+/* gy[ooff + e] = sum_s P[s][e] (s in order) + mu y[ooff + e], e < m = p q */
+__kernel void mlp_tn_reduce(__global const real *P, int S, int m, __global const real *y, real mu,
+                            __global real *gy, int ooff)
+{
+    int e = (int)get_global_id(0);
+    if (e >= m)
+        return;
+    real acc = P[e];
+    for (int s = 1; s < S; s++)
+        acc += P[(size_t)s * m + e];
+    gy[ooff + e] = acc + mu * y[ooff + e];
 }
 
 /* mlp_head in the GPU shape: the logits z_i = W2 h_i by hc_rows_logits

@@ -116,19 +116,21 @@ static void ref_backward(const dims_t *m, const double *A, const double *y, cons
     free(D);
 }
 
-/* bloc_mlp_forward and bloc_mlp_backward on n = 11 samples (not a multiple
+/* bloc_mlp_forward and bloc_mlp_backward on n = 67 samples (not a multiple
  * of the 4 rows per work item), d = 48, H = 21 hidden units (not a multiple
  * of the 5 and 10 of the tiles; a 16-wide chunk and a tail of 5 in fp32,
  * two 8-wide chunks and a tail in fp64), both activations, every weight
  * mode, the outputs at offsets (point 2 of a pair). Tolerance |dev - ref|
  * <= tol (|ref| + 1): fp64 1e-12; fp32 2e-5, for O(1) values after two
  * dot products of length 48 and 21, exp and log (a few ulps each, ~6e-8).
- * Both kernel shapes (host/kernel_shape.h): in the GPU shape 16 x 16 tiles
- * (H and d span 2 and 3 tiles, n one padded tile) and the 4 x 32 logits
- * work-groups of the head. */
+ * Both kernel shapes (host/kernel_shape.h): in the GPU shape the 64 x 64
+ * output tiles of layer 1 (n spans two, the second padded; H one), the
+ * 16 x 16 tiles of the weight gradients staged 64 samples at a time (n:
+ * two steps, the second padded; H and d span 2 and 3 tiles) and the 4 x 32
+ * logits work-groups of the head. */
 Test(mlp_kernels, forward_and_backward_match_reference)
 {
-    enum { N = 11, D = 48, H = 21, NY = H * D + K * H + H + K };
+    enum { N = 67, D = 48, H = 21, NY = H * D + K * H + H + K };
     static const char *const shapes[] = {"cpu", "gpu"};
     for (int sh = 0; sh < 2; sh++)
     for (int pi = 0; pi < 2; pi++)
