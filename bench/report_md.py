@@ -25,7 +25,7 @@ if load:
             "makes wall times vary; device times (profiling events) are steadier."]
 out += ["", "This report covers the devices of the machine it was made on. The same suite on an NVIDIA H100",
         "(driver 580.159.04) is [h100/bench.csv](h100/bench.csv), from `bench/device_check.sh`",
-        "([h100/device_check.log](h100/device_check.log)); docs/results.md, \"NVIDIA H100 through OpenCL\",",
+        "([h100/device_check-2.log](h100/device_check-2.log)); docs/results.md, \"NVIDIA H100 through OpenCL\",",
         "discusses it.", "",
         "## Time per iteration", "", "![time per iteration](time_per_iteration.svg)", "",
         "Median over repeats after a warm-up replay; device time from profiling events, wall time from the host",
