@@ -235,46 +235,50 @@ __kernel void mlp_back_w1(__global const real *A, int n, int d, __global const r
 /* (M1): hid[hoff + i H + h] = s(<a_i, W1_h> + b1_h) in output tiles of
  * MLP_RT = 64 samples x 64 hidden units per work-group of 16 x 16: work
  * item (th, ti) computes the 4 x 4 outputs i = i0 + ti + 16 u,
- * h = h0 + th + 16 v (16 fmas per 8 loads from local memory), the
- * features staged MLP_T at a time. Work items (ceil(H / 64) 16,
+ * h = h0 + th + 16 v (mlp_tile_4x4), the features staged MLP_T at a time. Work items (ceil(H / 64) 16,
  * ceil(n / 64) 16). */
 #define MLP_RT 64
 #define MLP_RB 4
+
+/* acc[u][v] += X[k][ta + 16 u] Y[k][tb + 16 v] over the MLP_T staged
+ * steps k, in order: the 4 x 4 outputs of one work item (16 fmas per 8
+ * loads from local memory) */
+static void mlp_tile_4x4(__local const real (*X)[MLP_RT + 1], __local const real (*Y)[MLP_RT + 1], int ta, int tb,
+                         real acc[MLP_RB][MLP_RB])
+{
+    for (int k = 0; k < MLP_T; k++) {
+        real xv[MLP_RB], yv[MLP_RB];
+#pragma unroll
+        for (int u = 0; u < MLP_RB; u++) {
+            xv[u] = X[k][ta + MLP_T * u];
+            yv[u] = Y[k][tb + MLP_T * u];
+        }
+#pragma unroll
+        for (int u = 0; u < MLP_RB; u++)
+#pragma unroll
+            for (int v = 0; v < MLP_RB; v++)
+                acc[u][v] = fma(xv[u], yv[v], acc[u][v]);
+    }
+}
 __kernel __attribute__((reqd_work_group_size(MLP_T, MLP_T, 1))) void
 mlp_layer1_tiled(__global const real *A, int n, int d, __global const real *y, int H, int act, __global real *hid,
                  int hoff)
 {
-    __local real As[MLP_RT][MLP_T + 1], Ws[MLP_RT][MLP_T + 1];
+    /* As[k][r] = A[i0 + r][j0 + k], Ws[k][r] = W1[h0 + r][j0 + k] */
+    __local real As[MLP_T][MLP_RT + 1], Ws[MLP_T][MLP_RT + 1];
     int th = (int)get_local_id(0), ti = (int)get_local_id(1);
     int h0 = (int)get_group_id(0) * MLP_RT, i0 = (int)get_group_id(1) * MLP_RT;
-    real acc[MLP_RB][MLP_RB];
-#pragma unroll
-    for (int u = 0; u < MLP_RB; u++)
-#pragma unroll
-        for (int v = 0; v < MLP_RB; v++)
-            acc[u][v] = 0;
+    real acc[MLP_RB][MLP_RB] = {{0}};
     for (int j0 = 0; j0 < d; j0 += MLP_T) {
         int j = j0 + th;
 #pragma unroll
         for (int m = 0; m < MLP_RB; m++) {
             int r = ti + MLP_T * m;
-            As[r][th] = i0 + r < n && j < d ? A[(size_t)(i0 + r) * (size_t)d + j] : (real)0;
-            Ws[r][th] = h0 + r < H && j < d ? y[(size_t)(h0 + r) * (size_t)d + j] : (real)0;
+            As[th][r] = i0 + r < n && j < d ? A[(size_t)(i0 + r) * (size_t)d + j] : (real)0;
+            Ws[th][r] = h0 + r < H && j < d ? y[(size_t)(h0 + r) * (size_t)d + j] : (real)0;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int k = 0; k < MLP_T; k++) {
-            real a[MLP_RB], w[MLP_RB];
-#pragma unroll
-            for (int u = 0; u < MLP_RB; u++) {
-                a[u] = As[ti + MLP_T * u][k];
-                w[u] = Ws[th + MLP_T * u][k];
-            }
-#pragma unroll
-            for (int u = 0; u < MLP_RB; u++)
-#pragma unroll
-                for (int v = 0; v < MLP_RB; v++)
-                    acc[u][v] = fma(a[u], w[v], acc[u][v]);
-        }
+        mlp_tile_4x4(As, Ws, ti, th, acc);
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     __global const real *b1 = y + (size_t)H * (size_t)d + (size_t)HC_K * H;
@@ -301,18 +305,13 @@ __kernel __attribute__((reqd_work_group_size(MLP_T, MLP_T, 1))) void
 mlp_tn_partial(__global const real *X, int xoff, int p, __global const real *Y, int yoff, int q, int n, int S,
                __global real *P)
 {
-    __local real Xs[MLP_T][MLP_RT], Ys[MLP_T][MLP_RT];
+    __local real Xs[MLP_T][MLP_RT + 1], Ys[MLP_T][MLP_RT + 1];
     int tb = (int)get_local_id(0), ta = (int)get_local_id(1);
     int na = (p + MLP_RT - 1) / MLP_RT, g1 = (int)get_group_id(1);
     int s = g1 / na, a0 = g1 % na * MLP_RT, b0 = (int)get_group_id(0) * MLP_RT;
     int per = ((n + S - 1) / S + MLP_T - 1) / MLP_T * MLP_T;
     int lo = min(n, s * per), hi = min(n, lo + per);
-    real acc[MLP_RB][MLP_RB];
-#pragma unroll
-    for (int u = 0; u < MLP_RB; u++)
-#pragma unroll
-        for (int v = 0; v < MLP_RB; v++)
-            acc[u][v] = 0;
+    real acc[MLP_RB][MLP_RB] = {{0}};
     for (int i0 = lo; i0 < hi; i0 += MLP_T) {
         int i = i0 + ta;
 #pragma unroll
@@ -322,19 +321,7 @@ mlp_tn_partial(__global const real *X, int xoff, int p, __global const real *Y, 
             Ys[ta][c] = i < hi && b0 + c < q ? Y[yoff + (size_t)i * q + b0 + c] : (real)0;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int k = 0; k < MLP_T; k++) {
-            real xv[MLP_RB], yv[MLP_RB];
-#pragma unroll
-            for (int u = 0; u < MLP_RB; u++) {
-                xv[u] = Xs[k][ta + MLP_T * u];
-                yv[u] = Ys[k][tb + MLP_T * u];
-            }
-#pragma unroll
-            for (int u = 0; u < MLP_RB; u++)
-#pragma unroll
-                for (int v = 0; v < MLP_RB; v++)
-                    acc[u][v] = fma(xv[u], yv[v], acc[u][v]);
-        }
+        mlp_tile_4x4(Xs, Ys, ta, tb, acc);
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     __global real *Ps = P + (size_t)s * p * q;
