@@ -109,15 +109,17 @@ static int back_hidden_and_b1(bloc_graph_t *g, bloc_list_t list, const bloc_sm_s
     return colsum(g, list, D, 0, s->n, m->H, gy, (int)bloc_mlp_nweights((size_t)s->d, (size_t)m->H), err);
 }
 
-/* out = X' Y + mu reg at offset ooff of gy and y: TN_SPLITS partials over
- * row chunks (mlp_tn_partial, scratch shared by every node of the same
- * size), added in order (mlp_tn_reduce) */
+/* out = X' Y + mu reg at offset ooff of gy and y: partials over up to
+ * TN_SPLITS row chunks of at least TILE rows (mlp_tn_partial, scratch
+ * shared by every node of the same size), added in order (mlp_tn_reduce) */
 static int tn_tiled(bloc_graph_t *g, bloc_list_t list, int X, int xoff, int p, int Y, int yoff, int q, int n, int y,
                     double mu, int gy, int ooff, bloc_error_t *err)
 {
-    size_t S = TN_SPLITS, m = (size_t)p * (size_t)q;
+    size_t S = ((size_t)n + TILE - 1) / TILE, m = (size_t)p * (size_t)q;
+    if (S > TN_SPLITS)
+        S = TN_SPLITS;
     char name[BLOC_NAME_LEN];
-    snprintf(name, sizeof name, "mlp_tn_partials_%zu", m);
+    snprintf(name, sizeof name, "mlp_tn_partials_%zu_%zu", m, S);
     int P = bloc_graph_find_vec(g, name);
     if (P < 0 && (P = bloc_graph_vec(g, name, S * m, NULL, err)) < 0)
         return err->status;

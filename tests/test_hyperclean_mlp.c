@@ -125,9 +125,9 @@ static void ref_backward(const dims_t *m, const double *A, const double *y, cons
  * dot products of length 48 and 21, exp and log (a few ulps each, ~6e-8).
  * Both kernel shapes (host/kernel_shape.h): in the GPU shape the 64 x 64
  * output tiles of layer 1 (n spans two, the second padded; H one), the
- * 16 x 16 tiles of the weight gradients staged 64 samples at a time (n:
- * two steps, the second padded; H and d span 2 and 3 tiles) and the 4 x 32
- * logits work-groups of the head. */
+ * weight gradients in 64 x 64 tiles over 5 row chunks of 16 samples (the
+ * last one 3) added in order, and the 4 x 32 logits work-groups of the
+ * head. */
 Test(mlp_kernels, forward_and_backward_match_reference)
 {
     enum { N = 67, D = 48, H = 21, NY = H * D + K * H + H + K };
