@@ -7,7 +7,8 @@
  *                   one feature per lane (coalesced loads), partial sums
  *                   added through local memory
  * Chosen from the device type (a CPU gets the CPU shape, everything else
- * the GPU shape), or forced with the environment variable
+ * the GPU shape if it runs work-groups of BLOC_SHAPE_GPU_GROUP items, else
+ * the CPU shape), or forced with the environment variable
  * BLOC_KERNEL_SHAPE=cpu|gpu (tests run both shapes on one device). Every
  * sum has a fixed order in both shapes, so each is reproducible bit for
  * bit; the two shapes add in different orders and agree to rounding. */
@@ -19,8 +20,12 @@
 
 typedef enum { BLOC_SHAPE_CPU, BLOC_SHAPE_GPU } bloc_shape_t;
 
+/* the largest work-group of the GPU shape (16 x 16 tiles of problems/mlp.cl) */
+#define BLOC_SHAPE_GPU_GROUP 256
+
 /* The shape for device dev: *shape; BLOC_ERR_USAGE for a bad
- * BLOC_KERNEL_SHAPE value. */
+ * BLOC_KERNEL_SHAPE value, BLOC_ERR_DEVICE for gpu on a device whose
+ * work-groups are smaller than BLOC_SHAPE_GPU_GROUP. */
 int bloc_kernel_shape(const bloc_device_info_t *dev, bloc_shape_t *shape, bloc_error_t *err);
 const char *bloc_shape_name(bloc_shape_t shape);
 

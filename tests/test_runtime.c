@@ -208,8 +208,10 @@ Test(cli, run_on_missing_device)
  * bad value is refused before any work (exit 2, nothing written). */
 Test(kernel_shape, from_device_type_and_environment)
 {
-    bloc_device_info_t cpu = {.type = CL_DEVICE_TYPE_CPU}, gpu = {.type = CL_DEVICE_TYPE_GPU};
-    bloc_device_info_t acc = {.type = CL_DEVICE_TYPE_ACCELERATOR};
+    bloc_device_info_t cpu = {.type = CL_DEVICE_TYPE_CPU, .max_work_group = 4096};
+    bloc_device_info_t gpu = {.type = CL_DEVICE_TYPE_GPU, .max_work_group = 1024};
+    bloc_device_info_t acc = {.type = CL_DEVICE_TYPE_ACCELERATOR, .max_work_group = 256};
+    bloc_device_info_t small = {.type = CL_DEVICE_TYPE_GPU, .max_work_group = 128, .device_name = "tiny"};
     bloc_shape_t s;
     bloc_error_t err;
     unsetenv("BLOC_KERNEL_SHAPE");
@@ -219,7 +221,11 @@ Test(kernel_shape, from_device_type_and_environment)
     cr_assert_eq(s, BLOC_SHAPE_GPU);
     cr_assert_eq(bloc_kernel_shape(&acc, &s, &err), BLOC_OK);
     cr_assert_eq(s, BLOC_SHAPE_GPU);
+    cr_assert_eq(bloc_kernel_shape(&small, &s, &err), BLOC_OK);
+    cr_assert_eq(s, BLOC_SHAPE_CPU, "a GPU without 256-item work-groups gets the CPU shape");
     setenv("BLOC_KERNEL_SHAPE", "gpu", 1);
+    cr_assert_eq(bloc_kernel_shape(&small, &s, &err), BLOC_ERR_DEVICE);
+    cr_assert_str_eq(err.message, "BLOC_KERNEL_SHAPE=gpu needs work-groups of 256 work items; device 'tiny' allows 128");
     cr_assert_eq(bloc_kernel_shape(&cpu, &s, &err), BLOC_OK);
     cr_assert_str_eq(bloc_shape_name(s), "gpu");
     setenv("BLOC_KERNEL_SHAPE", "cpu", 1);
