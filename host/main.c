@@ -9,6 +9,7 @@
 #include "compare.h"
 #include "config.h"
 #include "graph_report.h"
+#include "kernel_shape.h"
 #include "problem.h"
 #include "run.h"
 #include "runtime.h"
@@ -88,8 +89,8 @@ static int cmd_devices(void)
         return fail(&err);
     bloc_device_info_t def;
     int have_def = bloc_device_select(NULL, &def, &err) == BLOC_OK;
-    printf("%-5s %-4s %-12s %-40s %4s %10s %5s %-12s %s\n", "id", "", "type", "device", "CUs", "memory", "fp64",
-           "OpenCL C", "platform / driver");
+    printf("%-5s %-4s %-12s %-40s %4s %10s %5s %-5s %-12s %s\n", "id", "", "type", "device", "CUs", "memory", "fp64",
+           "shape", "OpenCL C", "platform / driver");
     for (int i = 0; i < n; i++) {
         const bloc_device_info_t *d = &list[i];
         char id[16], mem[32], clc[256];
@@ -98,11 +99,15 @@ static int cmd_devices(void)
         const char *v = strstr(d->opencl_c_version, "OpenCL C ");
         snprintf(clc, sizeof clc, "%s", v ? v + 9 : d->opencl_c_version);
         int is_def = have_def && def.platform_index == d->platform_index && def.device_index == d->device_index;
-        printf("%-5s %-4s %-12s %-40.40s %4u %10s %5s %-12.12s %s / %s%s\n", id, is_def ? "*" : "",
+        bloc_shape_t shape;
+        bloc_error_t shape_err;
+        const char *sh = bloc_kernel_shape(d, &shape, &shape_err) ? "?" : bloc_shape_name(shape);
+        printf("%-5s %-4s %-12s %-40.40s %4u %10s %5s %-5s %-12.12s %s / %s%s\n", id, is_def ? "*" : "",
                bloc_device_type_name(d->type), d->device_name, d->compute_units, mem, d->has_fp64 ? "yes" : "no",
-               clc, d->platform_name, d->driver_version, d->is_simulator ? " (simulator)" : "");
+               sh, clc, d->platform_name, d->driver_version, d->is_simulator ? " (simulator)" : "");
     }
-    printf("* = default device (first GPU, else first CPU; never a simulator)\n");
+    printf("* = default device (first GPU, else first CPU; never a simulator); shape = kernel shape "
+           "(BLOC_KERNEL_SHAPE, user guide)\n");
     free(list);
     return 0;
 }

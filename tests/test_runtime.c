@@ -179,6 +179,7 @@ Test(cli, commands_and_usage_errors)
     cr_assert(bloc_test_starts_with(out, "usage: bloc <command> [options]\n"));
     cr_assert_eq(bloc_test_run_cli("devices", out, sizeof out), 0);
     cr_assert_not_null(strstr(out, "* = default device"), "%s", out);
+    cr_assert_not_null(strstr(out, " fp64 shape OpenCL C "), "%s", out);
     cr_assert_eq(bloc_test_run_cli("frobnicate", out, sizeof out), 2);
     bloc_test_first_line(out, first, sizeof first);
     cr_assert_str_eq(first, "bloc: unknown command 'frobnicate'");
