@@ -37,6 +37,17 @@ int bloc_graph_find_vec(const bloc_graph_t *g, const char *name)
     return -1;
 }
 
+int bloc_graph_scratch(bloc_graph_t *g, const char *name, size_t n, bloc_error_t *err)
+{
+    int v = bloc_graph_find_vec(g, name);
+    if (v < 0)
+        return bloc_graph_vec(g, name, n, NULL, err);
+    if (g->vecs[v].n != n)
+        return bloc_error_set(err, BLOC_ERR_INTERNAL, "scratch vector '%s' has %zu reals, asked for %zu", name,
+                              g->vecs[v].n, n), -1;
+    return v;
+}
+
 /* Host buffer in the device's real type, converted from doubles. */
 static void *to_real(const bloc_runtime_t *rt, const double *in, size_t n)
 {
@@ -169,8 +180,8 @@ int bloc_graph_reduce_rows(bloc_graph_t *g, bloc_list_t list, int terms, int row
         G = used ? used : 1;
     char name[BLOC_NAME_LEN];
     snprintf(name, sizeof name, "partials_%zux%d", G, rows);
-    int part = bloc_graph_find_vec(g, name);
-    if (part < 0 && (part = bloc_graph_vec(g, name, G * (size_t)rows, NULL, err)) < 0)
+    int part = bloc_graph_scratch(g, name, G * (size_t)rows, err);
+    if (part < 0)
         return err->status;
     size_t g1[2] = {G * L, (size_t)rows}, l1[2] = {L, 1};
     bloc_node_t *s1 = bloc_graph_add2d(g, list, "reduce_sum_stage1", g1, l1, err);

@@ -76,6 +76,11 @@ void bloc_graph_release(bloc_graph_t *g);
 int bloc_graph_vec(bloc_graph_t *g, const char *name, size_t n, const double *init,
                    bloc_error_t *err);
 int bloc_graph_find_vec(const bloc_graph_t *g, const char *name);
+/* The scratch vector `name` of n reals (zeros), made on first use and
+ * shared by every node that asks for it (the queue is in order). Returns
+ * its id, or -1 with err set (BLOC_ERR_INTERNAL if it exists with another
+ * size). */
+int bloc_graph_scratch(bloc_graph_t *g, const char *name, size_t n, bloc_error_t *err);
 
 int bloc_graph_sched(bloc_graph_t *g, const char *name, bloc_sched_fn fn, const double p[4],
                      bloc_error_t *err);

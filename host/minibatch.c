@@ -37,8 +37,8 @@ int bloc_minibatch_draw(bloc_graph_t *g, bloc_problem_t *pb, bloc_list_t list, b
                               pb->desc->name, n, g->rt->precision == BLOC_FP64 ? "fp64" : "fp32");
     char name[BLOC_NAME_LEN];
     snprintf(name, sizeof name, "batch_%s", role_names[role]);
-    int idx = bloc_graph_find_vec(g, name);
-    if (idx < 0 && (idx = bloc_graph_vec(g, name, pb->batch, NULL, err)) < 0)
+    int idx = bloc_graph_scratch(g, name, pb->batch, err);
+    if (idx < 0)
         return err->status;
     bloc_node_t *nd = bloc_graph_add(g, list, "rng_batch", pb->batch, err);
     if (!nd)

@@ -111,14 +111,14 @@ static int probe_fma(bloc_runtime_t *rt, double *flops, double *chain, bloc_erro
     size_t items = probe_items(rt);
     cl_int rc;
     cl_mem out = clCreateBuffer(rt->ctx, CL_MEM_WRITE_ONLY, items * rt->real_size, NULL, &rc);
+    if (rc != CL_SUCCESS)
+        return bloc_cl_fail(err, "clCreateBuffer(probe)", rc);
     /* FMA_ITERS per item for 256 items (about a millisecond on a CPU);
      * with more items, proportionally fewer, at least 64 (tens of
      * milliseconds per launch on a large GPU) */
     int iters = (int)(FMA_ITERS * 256 / items);
     if (iters < 64)
         iters = 64;
-    if (rc != CL_SUCCESS)
-        return bloc_cl_fail(err, "clCreateBuffer(probe)", rc);
     static const char *const names[] = {"probe_fma16", "probe_fma8", "probe_fma16_chain"};
     static const int lanes[] = {16, 8, 16};
     int st = BLOC_OK;

@@ -103,8 +103,8 @@ int bloc_elementwise_ul_rows(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t li
 {
     char name[BLOC_NAME_LEN];
     snprintf(name, sizeof name, "ul_terms_%d", rows);
-    int terms = bloc_graph_find_vec(g, name);
-    if (terms < 0 && (terms = bloc_graph_vec(g, name, (size_t)rows * pb->nx, NULL, err)) < 0)
+    int terms = bloc_graph_scratch(g, name, (size_t)rows * pb->nx, err);
+    if (terms < 0)
         return err->status;
     snprintf(name, sizeof name, "%s_F_rows", pb->desc->kernel_prefix);
     size_t L = g->local_size;

@@ -120,8 +120,8 @@ static int tn_tiled(bloc_graph_t *g, bloc_list_t list, int X, int xoff, int p, i
         S = TN_SPLITS;
     char name[BLOC_NAME_LEN];
     snprintf(name, sizeof name, "mlp_tn_partials_%zu_%zu", m, S);
-    int P = bloc_graph_find_vec(g, name);
-    if (P < 0 && (P = bloc_graph_vec(g, name, S * m, NULL, err)) < 0)
+    int P = bloc_graph_scratch(g, name, S * m, err);
+    if (P < 0)
         return err->status;
     size_t gl[2] = {round_up((size_t)q, 4 * TILE) / 4, round_up((size_t)p, 4 * TILE) / 4 * S}, lo[2] = {TILE, TILE};
     bloc_node_t *nd = bloc_graph_add2d(g, list, "mlp_tn_partial", gl, lo, err);

@@ -658,12 +658,6 @@ static int value_terms(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, co
     return BLOC_OK;
 }
 
-static int scratch(bloc_graph_t *g, const char *name, size_t n, bloc_error_t *err)
-{
-    int v = bloc_graph_find_vec(g, name);
-    return v >= 0 ? v : bloc_graph_vec(g, name, n, NULL, err);
-}
-
 /* raw: F(x, y), f(x, y), ||grad h(x)||^2, ||y - y*(x)||^2 with
  *   r = C'x + a,  y* = -Ainv r,  (gx, gy) = grad F(x, y*),
  *   grad h = gx - C (Ainv gy). */
@@ -671,11 +665,11 @@ static int eval(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, in
 {
     const priv_t *pv = pb->data;
     size_t nx = pb->nx, ny = pb->ny;
-    int r = scratch(g, "quad_r", ny, err), ys = r < 0 ? -1 : scratch(g, "quad_ystar", ny, err);
-    int gx = ys < 0 ? -1 : scratch(g, "quad_hypergrad", nx, err);
-    int gy = gx < 0 ? -1 : scratch(g, "quad_gyF", ny, err);
-    int w = gy < 0 ? -1 : scratch(g, "quad_w", ny, err);
-    int terms = w < 0 ? -1 : scratch(g, "quad_terms", 4 * (nx + ny), err);
+    int r = bloc_graph_scratch(g, "quad_r", ny, err), ys = r < 0 ? -1 : bloc_graph_scratch(g, "quad_ystar", ny, err);
+    int gx = ys < 0 ? -1 : bloc_graph_scratch(g, "quad_hypergrad", nx, err);
+    int gy = gx < 0 ? -1 : bloc_graph_scratch(g, "quad_gyF", ny, err);
+    int w = gy < 0 ? -1 : bloc_graph_scratch(g, "quad_w", ny, err);
+    int terms = w < 0 ? -1 : bloc_graph_scratch(g, "quad_terms", 4 * (nx + ny), err);
     if (terms < 0)
         return err->status;
     bloc_node_t *nd = bloc_graph_add(g, list, "vec_copy", ny, err); /* r <- a */

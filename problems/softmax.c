@@ -13,16 +13,6 @@
 #define ROWS_CHUNKS 64 /* GPU shape: row chunks (partials) of hc_backward_rows */
 #define ROWS_LOCAL 64  /* and its work-group size */
 
-/* The device vector `name` of len reals, made on first use: scratch shared
- * by every node that asks for the same name (the queue is in order). */
-static int sm_scratch(bloc_graph_t *g, const char *name, size_t len, bloc_error_t *err)
-{
-    int v = bloc_graph_find_vec(g, name);
-    if (v < 0 && (v = bloc_graph_vec(g, name, len, NULL, err)) < 0)
-        return -1;
-    return v;
-}
-
 int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y1, int y2, int mode, int wsrc,
                     int flags, int R, int ce, int gx1, int gx2, bloc_error_t *err)
 {
@@ -74,9 +64,9 @@ static int sm_grad_rows(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t
     size_t m = (size_t)K * s->d + K, S = ROWS_CHUNKS;
     char name[BLOC_NAME_LEN];
     snprintf(name, sizeof name, "sm_R_%d", s->n);
-    int R = sm_scratch(g, name, (size_t)s->n * K, err);
+    int R = bloc_graph_scratch(g, name, (size_t)s->n * K, err);
     snprintf(name, sizeof name, "sm_partials_%zu_%zu", m, S);
-    int P = R < 0 ? -1 : sm_scratch(g, name, S * m, err);
+    int P = R < 0 ? -1 : bloc_graph_scratch(g, name, S * m, err);
     if (P < 0)
         return err->status;
     int st = bloc_sm_forward(g, list, s, y, -1, mode, wsrc, flags | BLOC_SM_OUT_R, R, ce, gx, gx, err);
@@ -108,7 +98,7 @@ int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, in
     size_t m = (size_t)K * s->d + K, G = BLOC_SM_GROUPS;
     char name[BLOC_NAME_LEN];
     snprintf(name, sizeof name, "sm_partials_%zu", m);
-    int P = sm_scratch(g, name, G * m, err);
+    int P = bloc_graph_scratch(g, name, G * m, err);
     if (P < 0)
         return err->status;
     size_t global[2] = {G, 1}, local[2] = {1, 1};

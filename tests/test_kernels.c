@@ -26,6 +26,26 @@ Test(kernels, vec_copy)
     }
 }
 
+/* Scratch vectors: made once (zeros), the same id for the same name and
+ * size, an error for the same name with another size. */
+Test(graph, scratch_shared_by_name_and_size)
+{
+    kfix_t f;
+    kfix_init(&f, BLOC_FP32, 64, 32);
+    int a = bloc_graph_scratch(&f.g, "s", 10, &f.err);
+    cr_assert_geq(a, 0, "%s", f.err.message);
+    cr_assert_eq(bloc_graph_scratch(&f.g, "s", 10, &f.err), a);
+    cr_assert_eq(f.g.vecs[a].n, 10);
+    double *v = kfix_read(&f, a);
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(v[i], 0.0);
+    free(v);
+    cr_assert_eq(bloc_graph_scratch(&f.g, "s", 12, &f.err), -1);
+    cr_assert_eq(f.err.status, BLOC_ERR_INTERNAL);
+    cr_assert_str_eq(f.err.message, "scratch vector 's' has 10 reals, asked for 12");
+    kfix_fini(&f);
+}
+
 Test(kernels, vec_axpby)
 {
     FOR_PRECISIONS(f) {

@@ -24,13 +24,6 @@ int bloc_fo_grad(bloc_graph_t *g, bloc_problem_t *pb, bloc_level_t level, int x,
     return pb->desc->grad(pb, g, BLOC_LIST_STEP, level, x, y, gx, gy, err);
 }
 
-/* A scratch vector of n reals, created on first use. */
-static int scratch(bloc_graph_t *g, const char *name, size_t n, bloc_error_t *err)
-{
-    int v = bloc_graph_find_vec(g, name);
-    return v >= 0 ? v : bloc_graph_vec(g, name, n, NULL, err);
-}
-
 int bloc_fo_grad2(bloc_graph_t *g, bloc_problem_t *pb, bloc_level_t level, int x, int y1, int y2, int gx1,
                   int gy1, int gx2, int gy2, bloc_error_t *err)
 {
@@ -41,8 +34,8 @@ int bloc_fo_grad2(bloc_graph_t *g, bloc_problem_t *pb, bloc_level_t level, int x
         int y = pts[p][0], gx = pts[p][1], gy = pts[p][2];
         if (y < 0 || (gx < 0 && gy < 0))
             continue;
-        if ((gx < 0 && (gx = scratch(g, "fo_scratch_x", pb->nx, err)) < 0) ||
-            (gy < 0 && (gy = scratch(g, "fo_scratch_y", pb->ny, err)) < 0))
+        if ((gx < 0 && (gx = bloc_graph_scratch(g, "fo_scratch_x", pb->nx, err)) < 0) ||
+            (gy < 0 && (gy = bloc_graph_scratch(g, "fo_scratch_y", pb->ny, err)) < 0))
             return err->status;
         int st = bloc_fo_grad(g, pb, level, x, y, gx, gy, err);
         if (st)
