@@ -168,35 +168,123 @@ static inline void hc_logits4(__global const real *a0, __global const real *a1, 
     }
 }
 
-/* Forward pass and head of HC_ROWS samples (rows 4 gid .. 4 gid + 3) at
- * npts = 1 or 2 points y1, y2 sharing the weights: one pass over those rows
- * of A for both points (the rows stay in L1 between the points). Outputs of
- * point p: R + p n K, ce + 2 p n and gx1 or gx2, as `flags` asks (vectors
- * not named by flags are not touched). Work items 0 .. ceil(n / 4). */
-__kernel void hc_forward(__global const real *A, int n, int d, __global const real *y1, __global const real *y2,
+/* The forward pass reads the samples from AT, a copy of A in blocks of
+ * HC_BW = 2 HC_VW samples, transposed within each block: sample b HC_BW + s
+ * has feature j at AT[(b d + j) HC_BW + s] (zeros past n; host:
+ * bloc_sm_split_make). Lanes hold samples: the logits of a block are 2 K
+ * vector accumulators, each feature adds one vector of A times the weight
+ * w_c[j] broadcast, so a block streams W once for 2 HC_VW samples (the
+ * tile of hc_logits4 streams half of W per 4 samples) and the head runs on
+ * the lanes. Each logit adds its features in order. */
+#define HC_BW (2 * HC_VW)
+static void hc_block_logits(__global const real *ab, __global const real *y, int d, realv lo[HC_K],
+                            realv hi[HC_K])
+{
+#pragma unroll
+    for (int c = 0; c < HC_K; c++)
+        lo[c] = hi[c] = (realv)0;
+    for (int j = 0; j < d; j++) {
+        realv u0 = hc_vload(0, ab + j * HC_BW), u1 = hc_vload(0, ab + j * HC_BW + HC_VW);
+#pragma unroll
+        for (int c = 0; c < HC_K; c++) {
+            realv w = (realv)y[c * d + j];
+            lo[c] = fma(u0, w, lo[c]);
+            hi[c] = fma(u1, w, hi[c]);
+        }
+    }
+}
+
+/* v[l] for the lanes l < cnt of a vector, at dst[l * stride] */
+static void hc_store_lanes(realv v, __global real *dst, int stride, int cnt)
+{
+    real a[HC_VW];
+    hc_vstore(v, 0, a);
+    for (int l = 0; l < cnt; l++)
+        dst[l * stride] = a[l];
+}
+
+/* src[l] into lane l for l < cnt, 0 past it */
+static realv hc_load_lanes(__global const real *src, int cnt)
+{
+    if (cnt == HC_VW)
+        return hc_vload(0, src);
+    real a[HC_VW];
+    for (int l = 0; l < HC_VW; l++)
+        a[l] = l < cnt ? src[l] : (real)0;
+    return hc_vload(0, a);
+}
+
+/* The head (1), (4), (6) of the samples i0 .. i0 + HC_VW - 1 (those < n),
+ * one per lane, from their logits z[c] (bias not yet added): the softmax
+ * adds exp(z_c - max) over c in order. Outputs as hc_head. */
+static void hc_head_lanes(int i0, int n, realv z[HC_K], __global const real *bias, int mode,
+                          __global const real *wsrc, __global const real *t, real inv_n, int flags,
+                          __global real *R, __global real *ce, __global real *gx)
+{
+    int cnt = min(HC_VW, n - i0);
+    if (cnt <= 0)
+        return;
+    realv tv = hc_load_lanes(t + i0, cnt), m, s = (realv)0, zt = (realv)0, e[HC_K];
+#pragma unroll
+    for (int c = 0; c < HC_K; c++)
+        z[c] += (realv)bias[c];
+    m = z[0];
+#pragma unroll
+    for (int c = 1; c < HC_K; c++)
+        m = fmax(m, z[c]);
+#pragma unroll
+    for (int c = 0; c < HC_K; c++) {
+        e[c] = exp(z[c] - m);
+        s += e[c];
+        zt = select(zt, z[c], isequal(tv, (realv)c));
+    }
+    realv cei = m + log(s) - zt; /* (1) */
+    realv w = (realv)1;
+    if (mode == HC_LEARNED)
+        w = (realv)1 / ((realv)1 + exp(-hc_load_lanes(wsrc + i0, cnt)));
+    else if (mode == HC_ORACLE)
+        w = hc_load_lanes(wsrc + i0, cnt);
+    if (flags & HC_OUT_R)
+#pragma unroll
+        for (int c = 0; c < HC_K; c++) {
+            realv p = e[c] / s;
+            p = select(p, p - (realv)1, isequal(tv, (realv)c));
+            hc_store_lanes(w * inv_n * p, R + (size_t)i0 * HC_K + c, HC_K, cnt); /* (4) */
+        }
+    if (flags & HC_OUT_CE)
+        hc_store_lanes(w * cei, ce + i0, 1, cnt);
+    if (flags & HC_OUT_GX)
+        hc_store_lanes(mode == HC_LEARNED ? w * ((realv)1 - w) * cei * inv_n : (realv)0, gx + i0, 1, cnt); /* (6) */
+    if (flags & HC_OUT_CORRECT) {
+        realv arg = (realv)HC_K; /* the first class that attains the max */
+#pragma unroll
+        for (int c = HC_K - 1; c >= 0; c--)
+            arg = select(arg, (realv)c, isequal(z[c], m));
+        hc_store_lanes(select((realv)0, (realv)1, isequal(arg, tv)), ce + n + i0, 1, cnt);
+    }
+}
+
+/* Forward pass and head of block b (samples b HC_BW .. + HC_BW - 1, those
+ * < n) at npts = 1 or 2 points y1, y2 sharing the weights: one pass over
+ * the block of AT for both points (it stays in cache between them).
+ * Outputs of point p: R + p n K, ce + 2 p n and gx1 or gx2, as `flags`
+ * asks (vectors not named by flags are not touched). Work items 0 ..
+ * ceil(n / HC_BW). */
+__kernel void hc_forward(__global const real *AT, int n, int d, __global const real *y1, __global const real *y2,
                          int npts, int mode, __global const real *wsrc, __global const real *t, real inv_n, int flags,
                          __global real *R, __global real *ce, __global real *gx1, __global real *gx2)
 {
-    int i0 = HC_ROWS * (int)get_global_id(0);
+    int b = (int)get_global_id(0), i0 = b * HC_BW;
     if (i0 >= n)
         return;
-    /* rows past n repeat the last row; their heads are skipped */
-    __global const real *a0 = A + (size_t)i0 * (size_t)d;
-    __global const real *a1 = A + (size_t)min(i0 + 1, n - 1) * (size_t)d;
-    __global const real *a2 = A + (size_t)min(i0 + 2, n - 1) * (size_t)d;
-    __global const real *a3 = A + (size_t)min(i0 + 3, n - 1) * (size_t)d;
+    __global const real *ab = AT + (size_t)b * (size_t)d * HC_BW;
     for (int p = 0; p < npts; p++) {
         __global const real *y = p ? y2 : y1;
-        real z[HC_ROWS][HC_LANES];
-        hc_logits4(a0, a1, a2, a3, y, d, z);
-        for (int r = 0; r < HC_ROWS && i0 + r < n; r++) {
-            real rr[HC_K];
-            int i = i0 + r;
-            hc_head(i, n, z[r], y + HC_K * d, mode, wsrc, t, inv_n, flags, rr, ce + (size_t)p * 2 * n, p ? gx2 : gx1);
-            if (flags & HC_OUT_R)
-                for (int c = 0; c < HC_K; c++)
-                    R[(size_t)p * n * HC_K + (size_t)i * HC_K + c] = rr[c];
-        }
+        __global real *Rp = R + (size_t)p * n * HC_K, *cep = ce + (size_t)p * 2 * n, *gxp = p ? gx2 : gx1;
+        realv lo[HC_K], hi[HC_K];
+        hc_block_logits(ab, y, d, lo, hi);
+        hc_head_lanes(i0, n, lo, y + HC_K * d, mode, wsrc, t, inv_n, flags, Rp, cep, gxp);
+        hc_head_lanes(i0 + HC_VW, n, hi, y + HC_K * d, mode, wsrc, t, inv_n, flags, Rp, cep, gxp);
     }
 }
 

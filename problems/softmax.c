@@ -6,8 +6,6 @@
 #include "kernel_shape.h"
 
 #define K BLOC_SM_CLASSES
-#define FWD_LOCAL 16 /* work-group size of hc_forward */
-#define FWD_ROWS 4   /* samples per work item of hc_forward (HC_ROWS) */
 #define ROWS_LANES 32 /* GPU shape: lanes per sample of hc_forward_rows (HC_RL) */
 #define ROWS_GROUP 4  /* and samples per work-group (HC_RG) */
 #define ROWS_CHUNKS 64 /* GPU shape: row chunks (partials) of hc_backward_rows */
@@ -20,17 +18,19 @@ int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s,
     bloc_shape_t shape;
     if (bloc_kernel_shape(&g->rt->dev, &shape, err))
         return err->status;
-    size_t items = ((size_t)s->n + FWD_ROWS - 1) / FWD_ROWS;
-    size_t global[2] = {(items + FWD_LOCAL - 1) / FWD_LOCAL * FWD_LOCAL, 1}, local[2] = {FWD_LOCAL, 1};
-    if (shape == BLOC_SHAPE_GPU) {
+    int gpu = shape == BLOC_SHAPE_GPU;
+    size_t bw = BLOC_SM_BLOCK(g->rt->real_size), blocks = ((size_t)s->n + bw - 1) / bw;
+    size_t global[2] = {blocks, 1}, local[2] = {1, 1};
+    if (gpu) {
         global[0] = ((size_t)s->n + ROWS_GROUP - 1) / ROWS_GROUP * ROWS_GROUP * ROWS_LANES;
         local[0] = ROWS_GROUP * ROWS_LANES;
+    } else if (s->AT < 0) {
+        return bloc_error_set(err, BLOC_ERR_INTERNAL, "hc_forward: the split has no transposed blocks");
     }
-    bloc_node_t *nd =
-        bloc_graph_add2d(g, list, shape == BLOC_SHAPE_GPU ? "hc_forward_rows" : "hc_forward", global, local, err);
+    bloc_node_t *nd = bloc_graph_add2d(g, list, gpu ? "hc_forward_rows" : "hc_forward", global, local, err);
     if (!nd)
         return err->status;
-    bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, y1);
+    bloc_arg_vec(nd, gpu ? s->A : s->AT); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, y1);
     bloc_arg_vec(nd, npts == 2 ? y2 : y1); bloc_arg_int(nd, npts); bloc_arg_int(nd, mode); bloc_arg_vec(nd, wsrc);
     bloc_arg_vec(nd, s->labels); bloc_arg_real(nd, 1.0 / s->n); bloc_arg_int(nd, flags); bloc_arg_vec(nd, R);
     bloc_arg_vec(nd, ce); bloc_arg_vec(nd, gx1); bloc_arg_vec(nd, npts == 2 ? gx2 : gx1);
@@ -138,6 +138,38 @@ int bloc_sm_nag_step(bloc_graph_t *g, bloc_list_t list, int y, int v, int gr, si
     return BLOC_OK;
 }
 
+int bloc_sm_split_make(bloc_graph_t *g, const char *prefix, const char *name, const double *A,
+                       const double *labels, int n, int d, bloc_sm_split_t *s, bloc_error_t *err)
+{
+    char nm[BLOC_NAME_LEN];
+    bloc_shape_t shape;
+    if (bloc_kernel_shape(&g->rt->dev, &shape, err))
+        return err->status;
+    s->n = n;
+    s->d = d;
+    s->AT = -1;
+    snprintf(nm, sizeof nm, "%s_A_%s", prefix, name);
+    if ((s->A = bloc_graph_vec(g, nm, (size_t)n * d, A, err)) < 0)
+        return err->status;
+    snprintf(nm, sizeof nm, "%s_labels_%s", prefix, name);
+    if ((s->labels = bloc_graph_vec(g, nm, (size_t)n, labels, err)) < 0)
+        return err->status;
+    if (shape == BLOC_SHAPE_GPU)
+        return BLOC_OK;
+    /* sample b bw + r, feature j at ((b d + j) bw + r); zeros past n */
+    size_t bw = BLOC_SM_BLOCK(g->rt->real_size), len = ((size_t)n + bw - 1) / bw * bw * (size_t)d;
+    double *at = calloc(len ? len : 1, sizeof *at);
+    if (!at)
+        return bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory for the transposed blocks of '%s'", name);
+    for (size_t i = 0; i < (size_t)n; i++)
+        for (size_t j = 0; j < (size_t)d; j++)
+            at[((i / bw) * (size_t)d + j) * bw + i % bw] = A[i * (size_t)d + j];
+    snprintf(nm, sizeof nm, "%s_AT_%s", prefix, name);
+    s->AT = bloc_graph_vec(g, nm, len, at, err);
+    free(at);
+    return s->AT < 0 ? err->status : BLOC_OK;
+}
+
 int bloc_sm_splits(bloc_graph_t *g, const char *prefix, bloc_fmnist_t *data, const size_t n[BLOC_FMNIST_SPLITS],
                    int train_points, bloc_sm_split_t split[BLOC_FMNIST_SPLITS], int vterms[BLOC_FMNIST_SPLITS],
                    int vR[BLOC_FMNIST_SPLITS], bloc_error_t *err)
@@ -147,16 +179,16 @@ int bloc_sm_splits(bloc_graph_t *g, const char *prefix, bloc_fmnist_t *data, con
     size_t d = data->d;
     for (int s = 0; s < BLOC_FMNIST_SPLITS; s++) {
         size_t pts = s == BLOC_FMNIST_TRAIN ? (size_t)train_points : 1;
-        struct { int *id; const char *what; size_t len; const double *init; } v[] = {
-            {&split[s].A, "A", n[s] * d, data->A[s]}, {&split[s].labels, "labels", n[s], data->t[s]},
-            {&vterms[s], "terms", 2 * n[s], NULL}, {&vR[s], "R", pts * n[s] * K, NULL}};
+        int st = bloc_sm_split_make(g, prefix, names[s], data->A[s], data->t[s], (int)n[s], (int)d, &split[s], err);
+        if (st)
+            return st;
+        struct { int *id; const char *what; size_t len; } v[] = {
+            {&vterms[s], "terms", 2 * n[s]}, {&vR[s], "R", pts * n[s] * K}};
         for (size_t k = 0; k < sizeof v / sizeof *v; k++) {
             snprintf(nm, sizeof nm, "%s_%s_%s", prefix, v[k].what, names[s]);
-            if ((*v[k].id = bloc_graph_vec(g, nm, v[k].len, v[k].init, err)) < 0)
+            if ((*v[k].id = bloc_graph_vec(g, nm, v[k].len, NULL, err)) < 0)
                 return err->status;
         }
-        split[s].n = (int)n[s];
-        split[s].d = (int)d;
         free(data->A[s]);
         data->A[s] = NULL;
     }

@@ -18,8 +18,17 @@ enum { BLOC_SM_OUT_R = 1, BLOC_SM_OUT_CE = 2, BLOC_SM_OUT_GX = 4, BLOC_SM_OUT_CO
 
 typedef struct {
     int A, labels;  /* vectors: n x d samples, n labels */
+    int AT;         /* A in transposed blocks for hc_forward (CPU shape; -1 in the GPU shape) */
     int n, d;
 } bloc_sm_split_t;
+
+/* Samples per block of AT: 2 vectors of 64 bytes (HC_BW of hyperclean.cl). */
+#define BLOC_SM_BLOCK(real_size) (128 / (real_size))
+/* The split's vectors PREFIX_A_NAME, PREFIX_labels_NAME and, in the CPU
+ * kernel shape, PREFIX_AT_NAME (the layout of hc_forward in
+ * problems/hyperclean.cl), from A (n x d, row-major) and the labels. */
+int bloc_sm_split_make(bloc_graph_t *g, const char *prefix, const char *name, const double *A,
+                       const double *labels, int n, int d, bloc_sm_split_t *s, bloc_error_t *err);
 
 /* hc_forward at y1 (and at y2 when y2 >= 0: outputs of y2 at R + n K,
  * ce + 2 n, gx2) with weights `mode` read from wsrc (x, or the clean
@@ -41,8 +50,8 @@ int bloc_sm_nag_step(bloc_graph_t *g, bloc_list_t list, int y, int v, int gr, si
                      bloc_error_t *err);
 
 /* The graph vectors of the Fashion-MNIST splits (fmnist.h), for split s
- * with n[s] samples of dimension d: PREFIX_A_<s> (the images, uploaded,
- * then freed on the host), PREFIX_labels_<s>, PREFIX_terms_<s> (2 n[s]
+ * with n[s] samples of dimension d: those of bloc_sm_split_make (the
+ * images uploaded, then freed on the host), PREFIX_terms_<s> (2 n[s]
  * reals of per-sample terms) and PREFIX_R_<s> (n[s] K residuals, times
  * train_points on the train split); the splits' descriptors into split. */
 int bloc_sm_splits(bloc_graph_t *g, const char *prefix, bloc_fmnist_t *data, const size_t n[BLOC_FMNIST_SPLITS],

@@ -64,15 +64,18 @@ static void ref_head(const double *A, int d, const double *y, int ti, double w, 
 static const char *const shapes[] = {"cpu", "gpu"};
 
 /* The forward pass (bloc_sm_forward: hc_forward in the CPU shape,
- * hc_forward_rows in the GPU shape) for n = 11 samples (not a multiple of
- * the 4 rows per work item or work-group), d = 48, at one or two points,
- * every weight mode, all outputs. Each logit is one dot product of length
+ * hc_forward_rows in the GPU shape) for n = 53 samples, d = 48, at one or
+ * two points, every weight mode, all outputs. CPU shape: blocks of 32
+ * (fp32) or 16 (fp64) samples, so the last block has a partial second
+ * half (fp32: 5 samples) or a partial first half and an empty second one
+ * (fp64); GPU shape: 4 samples per work-group, a partial last one.
+ * Each logit is one dot product of length
  * 48 over O(1) data; exp and log are within a few ulps (OpenCL: <= 3 ulp),
  * so the fixture's tolerance holds (fp32 1e-5, fp64 1e-12, relative +
  * absolute). */
 Test(hyperclean_kernels, forward)
 {
-    enum { N = 11, D = 48, NY = K * D + K };
+    enum { N = 53, D = 48, NY = K * D + K };
     for (int sh = 0; sh < 2; sh++)
     for (int pi = 0; pi < 2; pi++)
         for (int mode = LEARNED; mode <= UNWEIGHTED; mode++)
@@ -86,12 +89,14 @@ Test(hyperclean_kernels, forward)
                     t[i] = (i * 7) % K;
                     clean[i] = i % 3 != 0;
                 }
-                int vA = kfix_vec(&f, "A", N * D, A), vy1 = kfix_vec(&f, "y1", NY, y1), vy2 = kfix_vec(&f, "y2", NY, y2);
-                int vx = kfix_vec(&f, "x", N, x), vc = kfix_vec(&f, "clean", N, clean), vt = kfix_vec(&f, "t", N, t);
+                setenv("BLOC_KERNEL_SHAPE", shapes[sh], 1);
+                bloc_sm_split_t sp;
+                cr_assert_eq(bloc_sm_split_make(&f.g, "t", "s", A, t, N, D, &sp, &f.err), BLOC_OK, "%s", f.err.message);
+                cr_assert_eq(sp.AT >= 0, sh == 0, "transposed blocks in the CPU shape only");
+                int vy1 = kfix_vec(&f, "y1", NY, y1), vy2 = kfix_vec(&f, "y2", NY, y2);
+                int vx = kfix_vec(&f, "x", N, x), vc = kfix_vec(&f, "clean", N, clean);
                 int vR = kfix_vec(&f, "R", 2 * N * K, NULL), vce = kfix_vec(&f, "ce", 4 * N, NULL);
                 int vg1 = kfix_vec(&f, "gx1", N, NULL), vg2 = kfix_vec(&f, "gx2", N, NULL);
-                bloc_sm_split_t sp = {.A = vA, .labels = vt, .n = N, .d = D};
-                setenv("BLOC_KERNEL_SHAPE", shapes[sh], 1);
                 int st = bloc_sm_forward(&f.g, BLOC_LIST_STEP, &sp, vy1, npts == 2 ? vy2 : -1, mode,
                                          mode == ORACLE ? vc : vx, OUT_R | OUT_CE | OUT_GX | OUT_CORRECT, vR, vce,
                                          vg1, vg2, &f.err);
@@ -159,7 +164,7 @@ Test(hyperclean_kernels, fused_gradient)
                     bloc_arg_vec(nd, vP); bloc_arg_int(nd, G); bloc_arg_int(nd, NY); bloc_arg_vec(nd, vy);
                     bloc_arg_real(nd, mu); bloc_arg_vec(nd, vg);
                 } else {
-                    bloc_sm_split_t sp = {.A = vA, .labels = vt, .n = N, .d = D};
+                    bloc_sm_split_t sp = {.A = vA, .labels = vt, .AT = -1, .n = N, .d = D};
                     setenv("BLOC_KERNEL_SHAPE", "gpu", 1);
                     int st = bloc_sm_grad(&f.g, BLOC_LIST_STEP, &sp, vy, mode, mode == ORACLE ? vc : vx,
                                           OUT_CE | OUT_GX, vce, vgx, mu, vg, &f.err);

@@ -147,7 +147,7 @@ Test(mlp_kernels, forward_and_backward_match_reference)
                     clean[i] = i % 3 != 0;
                     w[i] = mode == LEARNED ? sigmoid(x[i]) : mode == ORACLE ? clean[i] : 1;
                 }
-                bloc_sm_split_t s = {kfix_vec(&f, "A", N * D, A), kfix_vec(&f, "t", N, t), N, D};
+                bloc_sm_split_t s = {.A = kfix_vec(&f, "A", N * D, A), .labels = kfix_vec(&f, "t", N, t), .AT = -1, .n = N, .d = D};
                 bloc_mlp_t m = {H, act};
                 int vy = kfix_vec(&f, "y", NY, y), vx = kfix_vec(&f, "x", N, x), vc = kfix_vec(&f, "clean", N, clean);
                 int vhid = kfix_vec(&f, "hid", 2 * N * H, NULL), vR = kfix_vec(&f, "R", 2 * N * K, NULL);
