@@ -197,6 +197,10 @@ static void hc_block_logits(__global const real *ab, __global const real *y, int
 /* v[l] for the lanes l < cnt of a vector, at dst[l * stride] */
 static void hc_store_lanes(realv v, __global real *dst, int stride, int cnt)
 {
+    if (stride == 1 && cnt == HC_VW) {
+        hc_vstore(v, 0, dst);
+        return;
+    }
     real a[HC_VW];
     hc_vstore(v, 0, a);
     for (int l = 0; l < cnt; l++)
@@ -214,16 +218,14 @@ static realv hc_load_lanes(__global const real *src, int cnt)
     return hc_vload(0, a);
 }
 
-/* The head (1), (4), (6) of the samples i0 .. i0 + HC_VW - 1 (those < n),
+/* The head (1), (4), (6) of the cnt (1 .. HC_VW) samples i0 .. i0 + cnt - 1,
  * one per lane, from their logits z[c] (bias not yet added): the softmax
- * adds exp(z_c - max) over c in order. Outputs as hc_head. */
-static void hc_head_lanes(int i0, int n, realv z[HC_K], __global const real *bias, int mode,
-                          __global const real *wsrc, __global const real *t, real inv_n, int flags,
-                          __global real *R, __global real *ce, __global real *gx)
+ * adds exp(z_c - max) over c in order. With HC_OUT_R the K vectors of R_i
+ * (4) go to r (the caller stores them); the other outputs as hc_head. */
+static void hc_head_lanes(int i0, int cnt, int n, realv z[HC_K], __global const real *bias, int mode,
+                          __global const real *wsrc, __global const real *t, real inv_n, int flags, realv r[HC_K],
+                          __global real *ce, __global real *gx)
 {
-    int cnt = min(HC_VW, n - i0);
-    if (cnt <= 0)
-        return;
     realv tv = hc_load_lanes(t + i0, cnt), m, s = (realv)0, zt = (realv)0, e[HC_K];
 #pragma unroll
     for (int c = 0; c < HC_K; c++)
@@ -248,8 +250,7 @@ static void hc_head_lanes(int i0, int n, realv z[HC_K], __global const real *bia
 #pragma unroll
         for (int c = 0; c < HC_K; c++) {
             realv p = e[c] / s;
-            p = select(p, p - (realv)1, isequal(tv, (realv)c));
-            hc_store_lanes(w * inv_n * p, R + (size_t)i0 * HC_K + c, HC_K, cnt); /* (4) */
+            r[c] = w * inv_n * select(p, p - (realv)1, isequal(tv, (realv)c)); /* (4) */
         }
     if (flags & HC_OUT_CE)
         hc_store_lanes(w * cei, ce + i0, 1, cnt);
@@ -281,18 +282,26 @@ __kernel void hc_forward(__global const real *AT, int n, int d, __global const r
     for (int p = 0; p < npts; p++) {
         __global const real *y = p ? y2 : y1;
         __global real *Rp = R + (size_t)p * n * HC_K, *cep = ce + (size_t)p * 2 * n, *gxp = p ? gx2 : gx1;
-        realv lo[HC_K], hi[HC_K];
-        hc_block_logits(ab, y, d, lo, hi);
-        hc_head_lanes(i0, n, lo, y + HC_K * d, mode, wsrc, t, inv_n, flags, Rp, cep, gxp);
-        hc_head_lanes(i0 + HC_VW, n, hi, y + HC_K * d, mode, wsrc, t, inv_n, flags, Rp, cep, gxp);
+        realv z[2][HC_K], r[HC_K];
+        hc_block_logits(ab, y, d, z[0], z[1]);
+        for (int h = 0; h < 2; h++) {
+            int ih = i0 + h * HC_VW, cnt = min(HC_VW, n - ih);
+            if (cnt <= 0)
+                break;
+            hc_head_lanes(ih, cnt, n, z[h], y + HC_K * d, mode, wsrc, t, inv_n, flags, r, cep, gxp);
+            if (flags & HC_OUT_R)
+                for (int c = 0; c < HC_K; c++)
+                    hc_store_lanes(r[c], Rp + (size_t)ih * HC_K + c, HC_K, cnt);
+        }
     }
 }
 
 /* The gradient (5) in one pass over A, forward and backward fused. Work
  * item g of G (one per work-group) owns the rows [g per, g per + per),
  * per = ceil(n / G) rounded up to HC_ROWS, and walks them in tiles of
- * HC_TILE rows: logits and head of the tile (R_i kept in private memory,
- * the outputs of `flags` written as hc_forward does), then the tile's
+ * HC_TILE rows: logits of the tile (hc_logits4), its head on HC_VW
+ * samples at a time (hc_head_lanes; R_i kept in private memory, the
+ * outputs of `flags` written as hc_forward does), then the tile's
  * R' A and sum R added into its partial P[g] (K d + K reals) while the
  * tile is still in cache. hc_grad_reduce adds the G partials in order.
  * Every sum has a fixed order (rows in index order within a tile, tiles
@@ -306,23 +315,35 @@ __kernel void hc_grad(__global const real *A, int n, int d, __global const real 
     int per = ((n + G - 1) / G + HC_ROWS - 1) / HC_ROWS * HC_ROWS;
     int lo = min(n, g * per), hi = min(n, lo + per);
     __global real *Pg = P + (size_t)g * (size_t)m;
-    real Rt[HC_TILE * HC_K];
+    real Rt[HC_K * HC_TILE]; /* logits, then R, of the tile: class c at Rt[c HC_TILE + row] */
+    for (int j = 0; j < HC_K * HC_TILE; j++)
+        Rt[j] = 0; /* lanes past the last tile's rows stay defined */
     if (lo >= hi)
         for (int j = 0; j < m; j++)
             Pg[j] = 0;
     for (int i0 = lo; i0 < hi; i0 += HC_TILE) {
         int rows = min(HC_TILE, hi - i0), first = i0 == lo;
         for (int ib = 0; ib < rows; ib += HC_ROWS) {
-            /* rows past the tile repeat its last row; their heads are skipped */
+            /* rows past the tile repeat its last row; their logits are not read */
             __global const real *a0 = A + (size_t)(i0 + ib) * (size_t)d;
             __global const real *a1 = A + (size_t)(i0 + min(ib + 1, rows - 1)) * (size_t)d;
             __global const real *a2 = A + (size_t)(i0 + min(ib + 2, rows - 1)) * (size_t)d;
             __global const real *a3 = A + (size_t)(i0 + min(ib + 3, rows - 1)) * (size_t)d;
             real z[HC_ROWS][HC_LANES];
             hc_logits4(a0, a1, a2, a3, y, d, z);
-            for (int r = 0; r < HC_ROWS && ib + r < rows; r++)
-                hc_head(i0 + ib + r, n, z[r], y + HC_K * d, mode, wsrc, t, inv_n, flags | HC_OUT_R,
-                        Rt + (ib + r) * HC_K, ce, gx);
+            for (int r = 0; r < HC_ROWS; r++)
+                for (int c = 0; c < HC_K; c++)
+                    Rt[c * HC_TILE + ib + r] = z[r][c];
+        }
+        /* the head on HC_VW samples at a time */
+        for (int v = 0; v < rows; v += HC_VW) {
+            realv z[HC_K], r[HC_K];
+            for (int c = 0; c < HC_K; c++)
+                z[c] = hc_vload(0, Rt + c * HC_TILE + v);
+            hc_head_lanes(i0 + v, min(HC_VW, rows - v), n, z, y + HC_K * d, mode, wsrc, t, inv_n,
+                          flags | HC_OUT_R, r, ce, gx);
+            for (int c = 0; c < HC_K; c++)
+                hc_vstore(r[c], 0, Rt + c * HC_TILE + v);
         }
         /* P[g] += R' A over the tile: features in pairs of chunks, 2 x 10
          * accumulators, rows in order */
@@ -338,7 +359,7 @@ __kernel void hc_grad(__global const real *A, int n, int d, __global const real 
                 realv u0 = hc_vload(0, ai + j0), u1 = hc_vload(0, ai + j1);
 #pragma unroll
                 for (int c = 0; c < HC_K; c++) {
-                    realv r = (realv)Rt[i * HC_K + c];
+                    realv r = (realv)Rt[c * HC_TILE + i];
                     acc0[c] = fma(u0, r, acc0[c]);
                     acc1[c] = fma(u1, r, acc1[c]);
                 }
@@ -352,7 +373,7 @@ __kernel void hc_grad(__global const real *A, int n, int d, __global const real 
         for (int c = 0; c < HC_K; c++) {
             real s = first ? (real)0 : Pg[HC_K * d + c];
             for (int i = 0; i < rows; i++)
-                s += Rt[i * HC_K + c];
+                s += Rt[c * HC_TILE + i];
             Pg[HC_K * d + c] = s;
         }
     }
