@@ -35,9 +35,10 @@ int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s,
     bloc_arg_vec(nd, s->labels); bloc_arg_real(nd, 1.0 / s->n); bloc_arg_int(nd, flags); bloc_arg_vec(nd, R);
     bloc_arg_vec(nd, ce); bloc_arg_vec(nd, gx1); bloc_arg_vec(nd, npts == 2 ? gx2 : gx1);
     /* 2 n d K flops per point for the product (+ about 40 per logit for the
-     * head); A read once, W and the outputs per point */
-    double n = s->n, d = s->d, rs = (double)g->rt->real_size;
-    bloc_node_cost(nd, npts * (2.0 * n * d * K + 40.0 * n * K), rs * (n * d + npts * ((d + 1) * K + n * (K + 3))));
+     * head); A (AT with its zero padding in the CPU shape) read once, W and
+     * the outputs per point */
+    double n = s->n, d = s->d, rs = (double)g->rt->real_size, rows = gpu ? n : (double)(blocks * bw);
+    bloc_node_cost(nd, npts * (2.0 * n * d * K + 40.0 * n * K), rs * (rows * d + npts * ((d + 1) * K + n * (K + 3))));
     return BLOC_OK;
 }
 
