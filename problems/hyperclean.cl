@@ -324,7 +324,7 @@ __kernel void hc_grad(__global const real *A, int n, int d, __global const real 
     for (int i0 = lo; i0 < hi; i0 += HC_TILE) {
         int rows = min(HC_TILE, hi - i0), first = i0 == lo;
         for (int ib = 0; ib < rows; ib += HC_ROWS) {
-            /* rows past the tile repeat its last row; their logits are not read */
+            /* rows past the tile repeat its last row; the head skips their lanes */
             __global const real *a0 = A + (size_t)(i0 + ib) * (size_t)d;
             __global const real *a1 = A + (size_t)(i0 + min(ib + 1, rows - 1)) * (size_t)d;
             __global const real *a2 = A + (size_t)(i0 + min(ib + 2, rows - 1)) * (size_t)d;
