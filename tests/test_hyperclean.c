@@ -121,6 +121,23 @@ Test(hyperclean_kernels, forward)
             }
 }
 
+/* The CPU shape's forward needs the split's transposed blocks: a split
+ * without them is refused with the exact message, before any launch. */
+Test(hyperclean_kernels, forward_without_blocks_refused)
+{
+    kfix_t f;
+    kfix_init_with(&f, BLOC_FP32, 64, 32, srcs, 4);
+    int v = kfix_vec(&f, "v", 40, NULL);
+    bloc_sm_split_t sp = {.A = v, .labels = v, .AT = -1, .n = 4, .d = 8};
+    setenv("BLOC_KERNEL_SHAPE", "cpu", 1);
+    int st = bloc_sm_forward(&f.g, BLOC_LIST_STEP, &sp, v, -1, UNIFORM, v, OUT_CE, v, v, v, v, &f.err);
+    unsetenv("BLOC_KERNEL_SHAPE");
+    cr_assert_eq(st, BLOC_ERR_INTERNAL);
+    cr_assert_str_eq(f.err.message, "hc_forward: the split has no transposed blocks");
+    cr_assert_eq(f.g.nnodes[BLOC_LIST_STEP], 0);
+    kfix_fini(&f);
+}
+
 /* The gradient (5) with the head outputs, d = 48, every weight mode,
  * against the host reference of (4)-(6). CPU shape, hc_grad +
  * hc_grad_reduce with G groups: (n, G) = (13, 16): most groups empty (zero
