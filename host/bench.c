@@ -227,9 +227,12 @@ static int bench_one(const bloc_bench_options_t *o, const entry_t *e, const bloc
     bloc_graph_cost(&s.g, BLOC_LIST_STEP, &flops, &bytes);
     double peak = p == BLOC_FP64 ? pk.flops_dp : pk.flops_sp;
     double bw = bloc_peaks_bandwidth(&pk, (double)bloc_graph_device_bytes(&s.g));
+    int launches = (int)lround(bloc_graph_mean_launches(&s.g, BLOC_LIST_STEP)); /* per iteration k >= 1 */
     double roof = bound(flops, bytes, bw, &pk, p), launch_bound = bloc_graph_mean_launches(&s.g, BLOC_LIST_STEP) * pk.launch_s;
     for (int j = 0; j < s.g.nnodes[BLOC_LIST_STEP]; j++) {
         const bloc_node_t *nd = &s.g.nodes[BLOC_LIST_STEP][j];
+        if (nd->period == BLOC_PERIOD_ONCE) /* start-up work, not an iteration's */
+            continue;
         double tj = t.node_time[j], bj = bound(nd->flops, nd->bytes, bw, &pk, p);
         fprintf(ncsv, "%s,%s,%s,%s,%d,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", cfg.problem->name, cfg.solver->name,
                 d->device_name, pn, j, nd->kernel, nd->flops, nd->bytes, tj, tj > 0 ? nd->bytes / tj / 1e9 : 0,
@@ -257,7 +260,7 @@ static int bench_one(const bloc_bench_options_t *o, const entry_t *e, const bloc
     for (int i = 0; i < e->nsets; i++)
         snprintf(overrides + strlen(overrides), sizeof overrides - strlen(overrides), "%s%s", i ? " " : "", e->sets[i]);
     fprintf(csv, "%s,\"%s\",%s,%s,\"%s\",\"%s %s\",%s,%d,%d,", e->config, overrides, cfg.problem->name,
-            cfg.solver->name, d->device_name, d->platform_name, d->driver_version, pn, s.g.nnodes[BLOC_LIST_STEP], iters);
+            cfg.solver->name, d->device_name, d->platform_name, d->driver_version, pn, launches, iters);
     fprintf(csv, "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,", t.wall_med, t.wall_lo, t.wall_hi, t.dev_med, t.dev_lo, t.dev_hi);
     fprintf(csv, "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,", flops, bytes, bytes / t.dev_med / 1e9, flops / t.dev_med / 1e9,
             100 * bytes / t.dev_med / bw, peak > 0 ? 100 * flops / t.dev_med / peak : 0, roof);
@@ -281,7 +284,7 @@ static int bench_one(const bloc_bench_options_t *o, const entry_t *e, const bloc
     fprintf(js, "   \"per_iteration\": {\"launches\": %d, \"flops\": %.6g, \"bytes\": %.6g, \"wall_s\": {\"median\": %.6g, "
                 "\"min\": %.6g, \"max\": %.6g}, \"device_s\": {\"median\": %.6g, \"min\": %.6g, \"max\": %.6g}, "
                 "\"roofline_bound_s\": %.6g, \"launch_bound_s\": %.6g},\n",
-            s.g.nnodes[BLOC_LIST_STEP], flops, bytes, t.wall_med, t.wall_lo, t.wall_hi, t.dev_med, t.dev_lo, t.dev_hi,
+            launches, flops, bytes, t.wall_med, t.wall_lo, t.wall_hi, t.dev_med, t.dev_lo, t.dev_hi,
             roof, launch_bound);
     fprintf(js, "   \"repeats\": %d, \"iterations_per_repeat\": %d, \"startup_s\": {\"cold\": %.6g, \"warm\": %.6g},\n",
             o->repeats, iters, cold, warm);

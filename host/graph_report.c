@@ -4,8 +4,11 @@ void bloc_graph_cost(const bloc_graph_t *g, bloc_list_t list, double *flops, dou
 {
     *flops = *bytes = 0;
     for (int i = 0; i < g->nnodes[list]; i++) {
-        *flops += g->nodes[list][i].flops;
-        *bytes += g->nodes[list][i].bytes;
+        long period = g->nodes[list][i].period;
+        if (period == BLOC_PERIOD_ONCE)
+            continue;
+        *flops += g->nodes[list][i].flops / (double)period;
+        *bytes += g->nodes[list][i].bytes / (double)period;
     }
 }
 
@@ -25,7 +28,8 @@ static void print_list(FILE *f, const bloc_graph_t *g, bloc_list_t list, const c
 {
     double flops, bytes;
     bloc_graph_cost(g, list, &flops, &bytes);
-    fprintf(f, "%s: %d launches, %.4g flop, %.4g bytes per replay\n", title, g->nnodes[list], flops, bytes);
+    fprintf(f, "%s: %d launches; per iteration after the first, %.4g launches, %.4g flop, %.4g bytes\n", title,
+            g->nnodes[list], bloc_graph_mean_launches(g, list), flops, bytes);
     fprintf(f, "  %3s  %-26s %-13s %11s %11s  %s\n", "#", "kernel", "global/local", "flop", "bytes", "arguments");
     for (int i = 0; i < g->nnodes[list]; i++) {
         const bloc_node_t *nd = &g->nodes[list][i];

@@ -9,7 +9,9 @@
 
 #include "graph.h"
 
-/* Sums of the per-node cost model over one replay of a list. */
+/* Sums of the per-node cost model over an iteration k >= 1 of a list: a
+ * node of period p counts 1 / p, a node of iteration 0 only nothing (as
+ * bloc_graph_mean_launches). */
 void bloc_graph_cost(const bloc_graph_t *g, bloc_list_t list, double *flops, double *bytes);
 
 void bloc_graph_print(FILE *f, const bloc_graph_t *g);

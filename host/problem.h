@@ -49,7 +49,9 @@ typedef struct bloc_problem_desc {
      * two points sharing x, (x, y1) and (x, y2), in one pass over the
      * problem's data where it can (y2 = -1: (x, y1) only). Any of gx1, gy1,
      * gx2, gy2 may be -1: that output is not needed and the work only it
-     * needs is skipped. Solvers reach it through bloc_fo_grad2. */
+     * needs is skipped. Solvers reach it through bloc_fo_grad2. With
+     * pb->same_points set, the problem may reuse work of its previous call
+     * of this level that depends on the points alone (not on x). */
     int (*grad2)(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y1,
                  int y2, int gx1, int gy1, int gx2, int gy2, bloc_error_t *err);
     /* v <- prox_{step g(x, .)}(v), in place; NULL when the LL has no
@@ -103,6 +105,12 @@ struct bloc_problem {
     size_t batch;
     size_t nsamples[2];
     int sample[2];
+    /* Set by a solver around one grad2 call (bloc_fo_grad2_again), 0
+     * everywhere else: y1 and y2 hold the values they had at the previous
+     * grad2 call of the same level (only x may have changed since), so a
+     * problem whose work at a point does not depend on x (hyperclean's
+     * logits) may reuse it instead of a pass over its data. */
+    int same_points;
     void *data;             /* problem-private */
 };
 

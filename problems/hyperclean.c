@@ -83,6 +83,9 @@ typedef struct {
     bloc_mlp_t mlp;
     size_t nw;                      /* weights under the ridge: the first nw entries of y */
     int vhid[NSPLITS], vD, vy0;     /* mlp: hidden rows (two points on train), (M4) scratch, y0 */
+    /* linear model: the points whose P (7) the last LL grad2 call left in
+     * vR[TR] (slot 0, 1; -1: none), for a call with pb->same_points */
+    int P_pts[2];
 } hc_t;
 
 /* ---- loading */
@@ -116,6 +119,7 @@ static int init(bloc_problem_t *pb, bloc_error_t *err)
         h->n[s] = n[s];
     h->ncorrupt = h->data.ncorrupt;
     h->is_mlp = p[P_MODEL] == MLP;
+    h->P_pts[0] = h->P_pts[1] = -1;
     h->mlp.H = (int)p[P_HIDDEN];
     h->mlp.act = (int)p[P_ACT];
     pb->nx = n[TR];
@@ -232,7 +236,10 @@ static int grad_ul(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x,
 
 /* grad2 hook (problem.h): at (x, y1) and (x, y2), any output -1 = not
  * needed. A point whose gy is asked for gets the fused gradient (gx with
- * it); the points that need gx only share one hc_forward pass. */
+ * it); the points that need gx only share one hc_forward pass, which in
+ * the linear model also leaves their P (7) in vR[TR]. A call with
+ * pb->same_points at those points asking for gy only reuses them: the
+ * gradient (5) at the new x without a forward pass (bloc_sm_backward). */
 static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y1, int y2,
                  int gx1, int gy1, int gx2, int gy2, bloc_error_t *err)
 {
@@ -241,6 +248,13 @@ static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_lev
     if (level == BLOC_UL) {
         st = grad_ul(pb, g, list, x, y1, gx1, gy1, err);
         return !st && y2 >= 0 ? grad_ul(pb, g, list, x, y2, gx2, gy2, err) : st;
+    }
+    int kept[2] = {h->P_pts[0], h->P_pts[1]};
+    h->P_pts[0] = h->P_pts[1] = -1;
+    if (pb->same_points && gx1 < 0 && gx2 < 0 && gy1 >= 0 && y1 == kept[0] && (y2 < 0 || y2 == kept[1])) {
+        int mode = weight_mode(pb, TR), ys[2] = {y1, y2}, gys[2] = {gy1, gy2};
+        return bloc_sm_backward(g, list, &h->split[TR], y2 >= 0 && gy2 >= 0 ? 2 : 1, h->vR[TR], mode,
+                                mode == BLOC_SM_ORACLE ? h->vclean : x, ys, pb->params[P_MU], gys, err);
     }
     int pts[2][3] = {{y1, gx1, gy1}, {y2, gx2, gy2}}, only_gx[2], nf = 0;
     int dummy = h->vce2; /* n reals nobody reads */
@@ -254,8 +268,13 @@ static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_lev
     if (st || nf == 0)
         return st;
     int a = only_gx[0], b = only_gx[nf - 1];
-    return forward(pb, g, list, TR, x, pts[a][0], nf == 2 ? pts[b][0] : -1, OUT_GX, h->vR[TR], dummy, pts[a][1],
-                   nf == 2 ? pts[b][1] : dummy, err);
+    if (!h->is_mlp) {
+        h->P_pts[0] = pts[a][0];
+        h->P_pts[1] = nf == 2 ? pts[b][0] : -1;
+    }
+    return forward(pb, g, list, TR, x, pts[a][0], nf == 2 ? pts[b][0] : -1,
+                   OUT_GX | (h->is_mlp ? 0 : BLOC_SM_OUT_P), h->vR[TR], dummy, pts[a][1], nf == 2 ? pts[b][1] : dummy,
+                   err);
 }
 
 static int grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int gx,

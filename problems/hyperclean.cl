@@ -11,6 +11,8 @@
  *   (4) R_i   = (w_i / n) (softmax(z_i) - e_{t_i})           (n x K)
  *   (5) grad_W = R' A + mu W,  grad_b = sum_i R_i
  *   (6) grad_{x_i} f = sigma(x_i) (1 - sigma(x_i)) CE_i / n  (learned weights; 0 otherwise)
+ *   (7) P_i   = softmax(z_i) - e_{t_i}, so R_i = (w_i / n) P_i: P depends on y
+ *             alone, and a gradient at a new x reuses it (hc_weigh, hc_backward)
  * Products use explicit fma on HC_VW-wide vectors (float16 / double8): the
  * summation order is fixed by the code, so results are the same bits on
  * every run. */
@@ -50,6 +52,7 @@ static real hc_hsum(realv v)
 #define HC_OUT_CE 2     /* w_i CE_i into ce[i] */
 #define HC_OUT_GX 4     /* (6) into gx[i] */
 #define HC_OUT_CORRECT 8 /* [argmax z_i == t_i] into ce[n + i] (ce holds 2n) */
+#define HC_OUT_P 16     /* P (7) into R instead of R (4) */
 
 static real hc_sigmoid(real v)
 {
@@ -96,7 +99,8 @@ static real hc_hsum16(realh v)
 
 /* Softmax cross-entropy head of sample i: zs[0 .. K) = W a_i (bias not yet
  * added), zs[K .. 16) scratch. With HC_OUT_R the K entries of R_i (4) go to
- * r (private: the caller stores them); the other outputs as flags asks. */
+ * r (private: the caller stores them), with HC_OUT_P those of P_i (7); the
+ * other outputs as flags asks. */
 static void hc_head(int i, int n, real *zs, __global const real *bias, int mode, __global const real *wsrc,
                     __global const real *t, real inv_n, int flags, real *r, __global real *ce, __global real *gx)
 {
@@ -109,12 +113,12 @@ static void hc_head(int i, int n, real *zs, __global const real *bias, int mode,
     real s = hc_hsum16(e);
     real cei = m + log(s) - zs[ti]; /* (1) */
     real w = mode == HC_LEARNED ? hc_sigmoid(wsrc[i]) : mode == HC_ORACLE ? wsrc[i] : (real)1;
-    if (flags & HC_OUT_R) {
-        real p[HC_LANES];
+    if (flags & (HC_OUT_R | HC_OUT_P)) {
+        real p[HC_LANES], scale = flags & HC_OUT_P ? (real)1 : w * inv_n;
         vstore16(e / s, 0, p);
         p[ti] -= (real)1;
         for (int c = 0; c < HC_K; c++)
-            r[c] = w * inv_n * p[c]; /* (4) */
+            r[c] = scale * p[c]; /* (4), or (7) with scale 1 */
     }
     if (flags & HC_OUT_CE)
         ce[i] = w * cei;
@@ -221,7 +225,8 @@ static realv hc_load_lanes(__global const real *src, int cnt)
 /* The head (1), (4), (6) of the cnt (1 .. HC_VW) samples i0 .. i0 + cnt - 1,
  * one per lane, from their logits z[c] (bias not yet added): the softmax
  * adds exp(z_c - max) over c in order. With HC_OUT_R the K vectors of R_i
- * (4) go to r (the caller stores them); the other outputs as hc_head. */
+ * (4) go to r (the caller stores them), with HC_OUT_P those of P_i (7); the
+ * other outputs as hc_head. */
 static void hc_head_lanes(int i0, int cnt, int n, realv z[HC_K], __global const real *bias, int mode,
                           __global const real *wsrc, __global const real *t, real inv_n, int flags, realv r[HC_K],
                           __global real *ce, __global real *gx)
@@ -246,12 +251,14 @@ static void hc_head_lanes(int i0, int cnt, int n, realv z[HC_K], __global const 
         w = (realv)1 / ((realv)1 + exp(-hc_load_lanes(wsrc + i0, cnt)));
     else if (mode == HC_ORACLE)
         w = hc_load_lanes(wsrc + i0, cnt);
-    if (flags & HC_OUT_R)
+    if (flags & (HC_OUT_R | HC_OUT_P)) {
+        realv scale = flags & HC_OUT_P ? (realv)1 : w * inv_n;
 #pragma unroll
         for (int c = 0; c < HC_K; c++) {
             realv p = e[c] / s;
-            r[c] = w * inv_n * select(p, p - (realv)1, isequal(tv, (realv)c)); /* (4) */
+            r[c] = scale * select(p, p - (realv)1, isequal(tv, (realv)c)); /* (4), or (7) with scale 1 */
         }
+    }
     if (flags & HC_OUT_CE)
         hc_store_lanes(w * cei, ce + i0, 1, cnt);
     if (flags & HC_OUT_GX)
@@ -289,7 +296,7 @@ __kernel void hc_forward(__global const real *AT, int n, int d, __global const r
             if (cnt <= 0)
                 break;
             hc_head_lanes(ih, cnt, n, z[h], y + HC_K * d, mode, wsrc, t, inv_n, flags, r, cep, gxp);
-            if (flags & HC_OUT_R)
+            if (flags & (HC_OUT_R | HC_OUT_P))
                 for (int c = 0; c < HC_K; c++)
                     hc_store_lanes(r[c], Rp + (size_t)ih * HC_K + c, HC_K, cnt);
         }
@@ -301,12 +308,66 @@ __kernel void hc_forward(__global const real *AT, int n, int d, __global const r
  * per = ceil(n / G) rounded up to HC_ROWS, and walks them in tiles of
  * HC_TILE rows: logits of the tile (hc_logits4), its head on HC_VW
  * samples at a time (hc_head_lanes; R_i kept in private memory, the
- * outputs of `flags` written as hc_forward does), then the tile's
- * R' A and sum R added into its partial P[g] (K d + K reals) while the
- * tile is still in cache. hc_grad_reduce adds the G partials in order.
+ * outputs of `flags` written as hc_forward does, except R and P), then
+ * the tile's R' A and sum R added into its partial P[g] (K d + K reals)
+ * while the tile is still in cache (hc_tile_backward). hc_grad_reduce
+ * adds the G partials in order.
  * Every sum has a fixed order (rows in index order within a tile, tiles
  * in order, groups in order): the same bits on every run. */
 #define HC_TILE 64
+/* The backward half of (5) over a tile of `rows` (<= HC_TILE) rows at npts
+ * points. Row i's features j0 .. j0 + HC_BW - 1 (a pair of chunks, j0 a
+ * multiple of HC_BW) are at A + i rs + (j0 / HC_BW) cs: rs = d, cs = HC_BW
+ * for row-major A; rs = HC_BW, cs = HC_TILE HC_BW for AC (hc_backward).
+ * Point p has the tile's R
+ * class-major at Rt[p K HC_TILE + c HC_TILE + row] and its partial at
+ * Pg + p pstride (K d + K reals: R' A, then sum R; started from 0 when
+ * `first`, else added to). Features in pairs of chunks, 2 x K vector
+ * accumulators, rows in order; the points take turns on each pair of
+ * chunks, which stays in L1 between them. */
+static void hc_tile_backward(__global const real *A, int rs, int cs, int rows, int d, int npts, const real *Rt,
+                             int first, __global real *Pg, size_t pstride)
+{
+    for (int j0 = 0; j0 < d; j0 += HC_BW) {
+        int two = j0 + HC_VW < d, j1 = two ? j0 + HC_VW : j0;
+        __global const real *aq = A + (size_t)(j0 / HC_BW) * (size_t)cs;
+        for (int p = 0; p < npts; p++) {
+            __global real *Pp = Pg + p * pstride;
+            const real *Rp = Rt + p * HC_K * HC_TILE;
+            realv acc0[HC_K], acc1[HC_K];
+            for (int c = 0; c < HC_K; c++) {
+                acc0[c] = first ? (realv)0 : hc_vload(0, Pp + c * d + j0);
+                acc1[c] = first ? (realv)0 : hc_vload(0, Pp + c * d + j1);
+            }
+            for (int i = 0; i < rows; i++) {
+                __global const real *ai = aq + (size_t)i * (size_t)rs;
+                realv u0 = hc_vload(0, ai), u1 = hc_vload(0, ai + j1 - j0);
+#pragma unroll
+                for (int c = 0; c < HC_K; c++) {
+                    realv r = (realv)Rp[c * HC_TILE + i];
+                    acc0[c] = fma(u0, r, acc0[c]);
+                    acc1[c] = fma(u1, r, acc1[c]);
+                }
+            }
+            for (int c = 0; c < HC_K; c++) {
+                hc_vstore(acc0[c], 0, Pp + c * d + j0);
+                if (two)
+                    hc_vstore(acc1[c], 0, Pp + c * d + j1);
+            }
+        }
+    }
+    for (int p = 0; p < npts; p++) {
+        __global real *Pp = Pg + p * pstride;
+        const real *Rp = Rt + p * HC_K * HC_TILE;
+        for (int c = 0; c < HC_K; c++) {
+            real s = first ? (real)0 : Pp[HC_K * d + c];
+            for (int i = 0; i < rows; i++)
+                s += Rp[c * HC_TILE + i];
+            Pp[HC_K * d + c] = s;
+        }
+    }
+}
+
 __kernel void hc_grad(__global const real *A, int n, int d, __global const real *y, int mode,
                       __global const real *wsrc, __global const real *t, real inv_n, int flags, __global real *ce,
                       __global real *gx, __global real *P)
@@ -341,56 +402,67 @@ __kernel void hc_grad(__global const real *A, int n, int d, __global const real 
             for (int c = 0; c < HC_K; c++)
                 z[c] = hc_vload(0, Rt + c * HC_TILE + v);
             hc_head_lanes(i0 + v, min(HC_VW, rows - v), n, z, y + HC_K * d, mode, wsrc, t, inv_n,
-                          flags | HC_OUT_R, r, ce, gx);
+                          (flags & ~HC_OUT_P) | HC_OUT_R, r, ce, gx);
             for (int c = 0; c < HC_K; c++)
                 hc_vstore(r[c], 0, Rt + c * HC_TILE + v);
         }
-        /* P[g] += R' A over the tile: features in pairs of chunks, 2 x 10
-         * accumulators, rows in order */
-        for (int j0 = 0; j0 < d; j0 += 2 * HC_VW) {
-            int two = j0 + HC_VW < d, j1 = two ? j0 + HC_VW : j0;
-            realv acc0[HC_K], acc1[HC_K];
-            for (int c = 0; c < HC_K; c++) {
-                acc0[c] = first ? (realv)0 : hc_vload(0, Pg + c * d + j0);
-                acc1[c] = first ? (realv)0 : hc_vload(0, Pg + c * d + j1);
-            }
-            for (int i = 0; i < rows; i++) {
-                __global const real *ai = A + (size_t)(i0 + i) * (size_t)d;
-                realv u0 = hc_vload(0, ai + j0), u1 = hc_vload(0, ai + j1);
-#pragma unroll
-                for (int c = 0; c < HC_K; c++) {
-                    realv r = (realv)Rt[c * HC_TILE + i];
-                    acc0[c] = fma(u0, r, acc0[c]);
-                    acc1[c] = fma(u1, r, acc1[c]);
-                }
-            }
-            for (int c = 0; c < HC_K; c++) {
-                hc_vstore(acc0[c], 0, Pg + c * d + j0);
-                if (two)
-                    hc_vstore(acc1[c], 0, Pg + c * d + j1);
-            }
-        }
-        for (int c = 0; c < HC_K; c++) {
-            real s = first ? (real)0 : Pg[HC_K * d + c];
-            for (int i = 0; i < rows; i++)
-                s += Rt[c * HC_TILE + i];
-            Pg[HC_K * d + c] = s;
-        }
+        hc_tile_backward(A + (size_t)i0 * (size_t)d, d, HC_BW, rows, d, 1, Rt, first, Pg, 0);
     }
 }
 
 /* gy = [sum_g P[g] + mu W, sum_g P[g] bias part] over the G partials of
- * hc_grad (m = K d + K entries each), g in order. */
-__kernel void hc_grad_reduce(__global const real *P, int G, int m, __global const real *y, real mu,
+ * hc_grad (m = K d + K entries each, from P + off), g in order. */
+__kernel void hc_grad_reduce(__global const real *P, int off, int G, int m, __global const real *y, real mu,
                              __global real *gy)
 {
     int i = get_global_id(0);
     if (i >= m)
         return;
+    P += off;
     real s = P[i];
     for (int g = 1; g < G; g++)
         s += P[(size_t)g * m + i];
     gy[i] = i < m - HC_K ? s + mu * y[i] : s;
+}
+
+/* The backward half of (5) alone, at npts = 1 or 2 points whose P (7) is
+ * known (n K each, point p at Pin + p n K), with the weights `mode` of
+ * now: R = (w_i / n) P (4). Rows cut as in hc_grad; each work item walks
+ * its tiles and adds R' A and sum R of every point into its partials
+ * (point p of item g at P + (p G + g)(K d + K)) with hc_tile_backward:
+ * one pass over A for both points, each in hc_grad's order.
+ * hc_grad_reduce adds each point's G partials. */
+__kernel void hc_backward(__global const real *A, int n, int d, __global const real *Pin, int npts, int mode,
+                          __global const real *wsrc, real inv_n, __global real *P)
+{
+    int g = get_global_id(0), G = get_global_size(0), m = HC_K * d + HC_K;
+    int per = ((n + G - 1) / G + HC_ROWS - 1) / HC_ROWS * HC_ROWS;
+    int lo = min(n, g * per), hi = min(n, lo + per);
+    size_t pstride = (size_t)G * (size_t)m;
+    __global real *Pg = P + (size_t)g * (size_t)m;
+    real Rt[2 * HC_K * HC_TILE];
+    if (lo >= hi)
+        for (int p = 0; p < npts; p++)
+            for (int j = 0; j < m; j++)
+                Pg[p * pstride + j] = 0;
+    for (int i0 = lo; i0 < hi; i0 += HC_TILE) {
+        int rows = min(HC_TILE, hi - i0);
+        __global const real *at = A + (size_t)i0 * (size_t)d;
+        for (int i = 0; i < rows; i++) {
+            real w = mode == HC_LEARNED ? hc_sigmoid(wsrc[i0 + i]) : mode == HC_ORACLE ? wsrc[i0 + i] : (real)1;
+            for (int p = 0; p < npts; p++)
+                for (int c = 0; c < HC_K; c++)
+                    Rt[(p * HC_K + c) * HC_TILE + i] = w * inv_n * Pin[((size_t)p * n + i0 + i) * HC_K + c]; /* (4) */
+        }
+        /* read the tile (contiguous) in order first, one real per 64-byte
+         * line: it comes from memory at the prefetchers' pace instead of
+         * as the strided rows of each chunk pair ask for it (PoCL's
+         * prefetch() does nothing); about 10% off this kernel on a 2-core
+         * EPYC */
+        for (int e = 0; e < rows * d; e += 64 / (int)sizeof(real))
+            (void)((__global const volatile real *)at)[e];
+        hc_tile_backward(at, d, HC_BW, rows, d, npts, Rt, i0 == lo, Pg, pstride);
+    }
 }
 
 /* ---- The same passes in the GPU shape (host/kernel_shape.h): many short
@@ -461,23 +533,42 @@ hc_forward_rows(__global const real *A, int n, int d, __global const real *y1, _
             zs[c] = zl[r][p * HC_K + c];
         __global const real *y = p ? y2 : y1;
         hc_head(i, n, zs, y + HC_K * d, mode, wsrc, t, inv_n, flags, rr, ce + (size_t)p * 2 * n, p ? gx2 : gx1);
-        if (flags & HC_OUT_R)
+        if (flags & (HC_OUT_R | HC_OUT_P))
             for (int c = 0; c < HC_K; c++)
                 R[(size_t)p * n * HC_K + (size_t)i * HC_K + c] = rr[c];
     }
 }
 
-/* The backward half of (5) in the GPU shape: partial s of S =
- * get_global_size(1), the rows cut in S chunks of per = ceil(n / S):
- * P[s] (K d + K reals, the layout of hc_grad's partials) = R' A and sum R
- * over chunk s. Work item (j, s) owns feature j for j < d (loads of A
- * coalesced across j) and the bias for j = d (a constant feature 1); rows
- * in index order. hc_grad_reduce adds the S partials in order. */
-__kernel void hc_backward_rows(__global const real *A, int n, int d, __global const real *R, __global real *P)
+/* GPU shape: R (4) from P (7) at the weights of now, R[q] = (w_i / n) P[q]
+ * over the npts n K entries (npts points of n K; sample i = (q / K) mod n),
+ * for hc_backward_rows. */
+__kernel void hc_weigh(__global const real *P, int n, int npts, int mode, __global const real *wsrc, real inv_n,
+                       __global real *R)
 {
-    int j = (int)get_global_id(0), s = (int)get_global_id(1), S = (int)get_global_size(1);
+    int q = get_global_id(0);
+    if (q >= npts * n * HC_K)
+        return;
+    int i = q / HC_K % n;
+    real w = mode == HC_LEARNED ? hc_sigmoid(wsrc[i]) : mode == HC_ORACLE ? wsrc[i] : (real)1;
+    R[q] = w * inv_n * P[q];
+}
+
+/* The backward half of (5) in the GPU shape, at npts points (R of point p
+ * at R + p n K): partial s of S = get_global_size(1) / npts per point, the
+ * rows cut in S chunks of per = ceil(n / S): P[p S + s] (K d + K reals,
+ * the layout of hc_grad's partials) = R' A and sum R over chunk s. Work
+ * item (j, p S + s) owns feature j for j < d (loads of A coalesced across
+ * j) and the bias for j = d (a constant feature 1); rows in index order.
+ * hc_grad_reduce adds each point's S partials in order. */
+__kernel void hc_backward_rows(__global const real *A, int n, int d, __global const real *R, int npts,
+                               __global real *P)
+{
+    int j = (int)get_global_id(0), S = (int)get_global_size(1) / npts;
+    int p = (int)get_global_id(1) / S, s = (int)get_global_id(1) % S;
     if (j > d)
         return;
+    R += (size_t)p * n * HC_K;
+    P += (size_t)p * S * (size_t)(HC_K * d + HC_K);
     int per = (n + S - 1) / S, lo = min(n, s * per), hi = min(n, lo + per);
     real acc[HC_K];
 #pragma unroll

@@ -42,17 +42,54 @@ int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s,
     return BLOC_OK;
 }
 
-/* gy <- [sum of the G partials P + mu W, their bias part] (hc_grad_reduce) */
-static int sm_grad_reduce(bloc_graph_t *g, bloc_list_t list, int P, size_t G, size_t m, int y, double mu, int gy,
-                          bloc_error_t *err)
+/* gy <- [sum of the G partials from P + off + mu W, their bias part]
+ * (hc_grad_reduce) */
+static int sm_grad_reduce(bloc_graph_t *g, bloc_list_t list, int P, size_t off, size_t G, size_t m, int y, double mu,
+                          int gy, bloc_error_t *err)
 {
     bloc_node_t *nd = bloc_graph_add(g, list, "hc_grad_reduce", m, err);
     if (!nd)
         return err->status;
-    bloc_arg_vec(nd, P); bloc_arg_int(nd, (int)G); bloc_arg_int(nd, (int)m); bloc_arg_vec(nd, y);
+    bloc_arg_vec(nd, P); bloc_arg_int(nd, (int)off); bloc_arg_int(nd, (int)G); bloc_arg_int(nd, (int)m); bloc_arg_vec(nd, y);
     bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
     double md = (double)m;
     bloc_node_cost(nd, (double)G * md + 2.0 * md, (double)g->rt->real_size * ((double)G * md + 2.0 * md));
+    return BLOC_OK;
+}
+
+/* R' A and sum R of npts points into the partials P (point p at p G m):
+ * hc_backward over BLOC_SM_GROUPS work items (CPU shape; R holds P (7),
+ * weighed in the kernel by `mode` from wsrc), one pass over A for all
+ * points, or hc_backward_rows over ROWS_CHUNKS row chunks per point (GPU
+ * shape; R holds R (4), mode and wsrc unused). Point p at R + p n K. */
+static int sm_backward_node(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int npts, int R, int mode,
+                            int wsrc, int P, bloc_error_t *err)
+{
+    bloc_shape_t shape;
+    if (bloc_kernel_shape(&g->rt->dev, &shape, err))
+        return err->status;
+    int gpu = shape == BLOC_SHAPE_GPU;
+    size_t m = (size_t)K * s->d + K, G = gpu ? ROWS_CHUNKS : BLOC_SM_GROUPS;
+    size_t global[2] = {G, 1}, local[2] = {1, 1};
+    if (gpu) {
+        global[0] = ((size_t)s->d + 1 + ROWS_LOCAL - 1) / ROWS_LOCAL * ROWS_LOCAL;
+        global[1] = G * (size_t)npts;
+        local[0] = ROWS_LOCAL;
+    }
+    bloc_node_t *nd = bloc_graph_add2d(g, list, gpu ? "hc_backward_rows" : "hc_backward", global, local, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, R);
+    bloc_arg_int(nd, npts);
+    if (!gpu) {
+        bloc_arg_int(nd, mode); bloc_arg_vec(nd, wsrc); bloc_arg_real(nd, 1.0 / s->n);
+    }
+    bloc_arg_vec(nd, P);
+    /* 2 n (d + 1) K flops per point; A read once (once per point in the GPU
+     * shape, from cache after the first), R once, the partials written */
+    double n = s->n, d = s->d;
+    bloc_node_cost(nd, npts * 2.0 * n * (d + 1) * K,
+                   (double)g->rt->real_size * (n * d + npts * (n * K + (double)G * (double)m)));
     return BLOC_OK;
 }
 
@@ -70,21 +107,13 @@ static int sm_grad_rows(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t
     int P = R < 0 ? -1 : bloc_graph_scratch(g, name, S * m, err);
     if (P < 0)
         return err->status;
-    int st = bloc_sm_forward(g, list, s, y, -1, mode, wsrc, flags | BLOC_SM_OUT_R, R, ce, gx, gx, err);
+    int st = bloc_sm_forward(g, list, s, y, -1, mode, wsrc, (flags & ~BLOC_SM_OUT_P) | BLOC_SM_OUT_R, R, ce, gx,
+                             gx, err);
     if (st)
         return st;
-    size_t global[2] = {((size_t)s->d + 1 + ROWS_LOCAL - 1) / ROWS_LOCAL * ROWS_LOCAL, S};
-    size_t local[2] = {ROWS_LOCAL, 1};
-    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_backward_rows", global, local, err);
-    if (!nd)
-        return err->status;
-    bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, R);
-    bloc_arg_vec(nd, P);
-    /* 2 n (d + 1) K flops; A and R read once (R from cache per column),
-     * the partials written */
-    double n = s->n, d = s->d;
-    bloc_node_cost(nd, 2.0 * n * (d + 1) * K, (double)g->rt->real_size * (n * d + n * K + (double)S * (double)m));
-    return sm_grad_reduce(g, list, P, S, m, y, mu, gy, err);
+    if ((st = sm_backward_node(g, list, s, 1, R, -1, 0, P, err)))
+        return st;
+    return sm_grad_reduce(g, list, P, 0, S, m, y, mu, gy, err);
 }
 
 int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y, int mode, int wsrc, int flags,
@@ -108,13 +137,47 @@ int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, in
         return err->status;
     bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, y);
     bloc_arg_int(nd, mode); bloc_arg_vec(nd, wsrc); bloc_arg_vec(nd, s->labels); bloc_arg_real(nd, 1.0 / s->n);
-    bloc_arg_int(nd, flags & ~BLOC_SM_OUT_R); bloc_arg_vec(nd, ce); bloc_arg_vec(nd, gx); bloc_arg_vec(nd, P);
+    bloc_arg_int(nd, flags & ~(BLOC_SM_OUT_R | BLOC_SM_OUT_P)); bloc_arg_vec(nd, ce); bloc_arg_vec(nd, gx); bloc_arg_vec(nd, P);
     /* forward and backward products 2 n d K each (+ about 40 per logit for
      * the head); A read once, y, labels and weights, one output per sample,
      * the partials written */
     double n = s->n, d = s->d, rs = (double)g->rt->real_size, md = (double)m;
     bloc_node_cost(nd, 4.0 * n * d * K + 40.0 * n * K, rs * (n * d + md + 3.0 * n + (double)G * md));
-    return sm_grad_reduce(g, list, P, G, m, y, mu, gy, err);
+    return sm_grad_reduce(g, list, P, 0, G, m, y, mu, gy, err);
+}
+
+int bloc_sm_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int npts, int Pv, int mode,
+                     int wsrc, const int y[2], double mu, const int gy[2], bloc_error_t *err)
+{
+    bloc_shape_t shape;
+    if (bloc_kernel_shape(&g->rt->dev, &shape, err))
+        return err->status;
+    size_t m = (size_t)K * s->d + K, G = shape == BLOC_SHAPE_GPU ? ROWS_CHUNKS : BLOC_SM_GROUPS;
+    char name[BLOC_NAME_LEN];
+    snprintf(name, sizeof name, "sm_partials_%d_%d", (int)m, (int)G * npts);
+    int P = bloc_graph_scratch(g, name, G * (size_t)npts * m, err);
+    if (P < 0)
+        return err->status;
+    int st;
+    if (shape == BLOC_SHAPE_GPU) {
+        /* R = (w_i / n) P (hc_weigh), then hc_backward_rows */
+        size_t nk = (size_t)s->n * K * (size_t)npts;
+        snprintf(name, sizeof name, "sm_Rw_%d_%d", s->n, npts);
+        int R = bloc_graph_scratch(g, name, nk, err);
+        bloc_node_t *nd = R < 0 ? NULL : bloc_graph_add(g, list, "hc_weigh", nk, err);
+        if (!nd)
+            return err->status;
+        bloc_arg_vec(nd, Pv); bloc_arg_int(nd, s->n); bloc_arg_int(nd, npts); bloc_arg_int(nd, mode);
+        bloc_arg_vec(nd, wsrc); bloc_arg_real(nd, 1.0 / s->n); bloc_arg_vec(nd, R);
+        bloc_node_cost(nd, 2.0 * (double)nk + 4.0 * npts * s->n,
+                       (double)g->rt->real_size * (2.0 * (double)nk + s->n));
+        st = sm_backward_node(g, list, s, npts, R, -1, 0, P, err);
+    } else {
+        st = sm_backward_node(g, list, s, npts, Pv, mode, wsrc, P, err);
+    }
+    for (int p = 0; p < npts && !st; p++)
+        st = sm_grad_reduce(g, list, P, (size_t)p * G * m, G, m, y[p], mu, gy[p], err);
+    return st;
 }
 
 int bloc_sm_fill(bloc_graph_t *g, bloc_list_t list, int v, size_t n, double value, bloc_error_t *err)

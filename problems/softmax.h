@@ -14,7 +14,8 @@
 /* sample weights of the forward head (HC_LEARNED .. HC_UNWEIGHTED) */
 enum { BLOC_SM_LEARNED, BLOC_SM_UNIFORM, BLOC_SM_ORACLE, BLOC_SM_UNWEIGHTED };
 /* forward outputs (HC_OUT_*) */
-enum { BLOC_SM_OUT_R = 1, BLOC_SM_OUT_CE = 2, BLOC_SM_OUT_GX = 4, BLOC_SM_OUT_CORRECT = 8 };
+enum { BLOC_SM_OUT_R = 1, BLOC_SM_OUT_CE = 2, BLOC_SM_OUT_GX = 4, BLOC_SM_OUT_CORRECT = 8,
+       BLOC_SM_OUT_P = 16 /* P_i = softmax(z_i) - e_{t_i} into R instead of R_i: depends on y alone */ };
 
 typedef struct {
     int A, labels;  /* vectors: n x d samples, n labels */
@@ -42,6 +43,14 @@ int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s,
 #define BLOC_SM_GROUPS 16
 int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y, int mode, int wsrc, int flags,
                  int ce, int gx, double mu, int gy, bloc_error_t *err);
+/* gy[p] <- the gradient (5) at the npts (1 or 2) points y[p] from their P
+ * (BLOC_SM_OUT_P of bloc_sm_forward: point p at P + p n K), weights
+ * `mode` read from wsrc now: hc_weigh makes R, one pass over A adds R' A
+ * for every point (hc_backward; GPU shape: hc_backward_rows), and
+ * hc_grad_reduce adds each point's partials. A gradient at a new x needs
+ * no forward pass when y did not change. */
+int bloc_sm_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int npts, int P, int mode,
+                     int wsrc, const int y[2], double mu, const int gy[2], bloc_error_t *err);
 /* v[0 .. n) <- value */
 int bloc_sm_fill(bloc_graph_t *g, bloc_list_t list, int v, size_t n, double value, bloc_error_t *err);
 /* Nesterov step at the look-ahead v with gradient gr: y+ = v - s gr,

@@ -18,6 +18,7 @@
 #include "idx.h"
 #include "problem.h"
 #include "run.h"
+#include "solvers/firstorder.h"
 #include "support.h"
 
 #define K 10
@@ -178,7 +179,7 @@ Test(hyperclean_kernels, fused_gradient)
                     bloc_arg_real(nd, 1.0 / N); bloc_arg_int(nd, OUT_CE | OUT_GX); bloc_arg_vec(nd, vce);
                     bloc_arg_vec(nd, vgx); bloc_arg_vec(nd, vP);
                     nd = kfix_node(&f, "hc_grad_reduce", NY);
-                    bloc_arg_vec(nd, vP); bloc_arg_int(nd, G); bloc_arg_int(nd, NY); bloc_arg_vec(nd, vy);
+                    bloc_arg_vec(nd, vP); bloc_arg_int(nd, 0); bloc_arg_int(nd, G); bloc_arg_int(nd, NY); bloc_arg_vec(nd, vy);
                     bloc_arg_real(nd, mu); bloc_arg_vec(nd, vg);
                 } else {
                     bloc_sm_split_t sp = {.A = vA, .labels = vt, .AT = -1, .n = N, .d = D};
@@ -218,6 +219,88 @@ Test(hyperclean_kernels, fused_gradient)
                 free(A); free(y); free(x); free(gy); free(gy2); free(ce); free(gx); free(R);
                 kfix_fini(&f);
             }
+}
+
+/* The gradient (5) from P (7) at a new x (bloc_sm_backward): the forward
+ * at y1 (and y2) with weights x writes P (BLOC_SM_OUT_P, checked against
+ * the host's softmax(z_i) - e_t), then the backward weighs it by the
+ * weights of another x and adds R' A + mu W and sum R per point. CPU
+ * shape: hc_backward over 16 work items, one pass for both points; n = 13
+ * leaves most items empty, n = 1100 gives each 72 rows (tiles of 64 and
+ * 8). GPU shape: hc_weigh, hc_backward_rows over 64 chunks per point.
+ * Every weight mode, one and two points, fp32 and fp64, within the
+ * fixture's tolerance of a double reference; a second run gives the same
+ * bits. */
+Test(hyperclean_kernels, backward_from_P)
+{
+    enum { D = 48, NY = K * D + K, NMAX = 1100 };
+    const int ns[2] = {13, 1100};
+    for (int sh = 0; sh < 2; sh++)
+    for (int pi = 0; pi < 2; pi++)
+        for (int cs = 0; cs < 2; cs++)
+            for (int mode = LEARNED; mode <= UNWEIGHTED; mode++)
+                for (int npts = 1; npts <= 2; npts++) {
+                    int N = ns[cs];
+                    kfix_t f;
+                    kfix_init_with(&f, precs[pi], 64, 32, srcs, 4);
+                    double *A = kfix_random(&f, (size_t)N * D, 0, 1, 31);
+                    double *y[2] = {kfix_random(&f, NY, -0.5, 0.5, 32), kfix_random(&f, NY, -0.5, 0.5, 33)};
+                    double *x = kfix_random(&f, N, -2, 2, 34), *x2 = kfix_random(&f, N, -3, 1, 35);
+                    double mu = kfix_round(&f, 0.3), *t = malloc(NMAX * sizeof *t), *clean = malloc(NMAX * sizeof *t);
+                    for (int i = 0; i < N; i++) {
+                        t[i] = (i * 3) % K;
+                        clean[i] = i % 4 != 1;
+                    }
+                    setenv("BLOC_KERNEL_SHAPE", shapes[sh], 1);
+                    bloc_sm_split_t sp;
+                    cr_assert_eq(bloc_sm_split_make(&f.g, "t", "s", A, t, N, D, &sp, &f.err), BLOC_OK, "%s",
+                                 f.err.message);
+                    int vy[2] = {kfix_vec(&f, "y1", NY, y[0]), kfix_vec(&f, "y2", NY, y[1])};
+                    int vx = kfix_vec(&f, "x", N, x), vx2 = kfix_vec(&f, "x2", N, x2), vc = kfix_vec(&f, "clean", N, clean);
+                    int vP = kfix_vec(&f, "P", 2 * (size_t)N * K, NULL), vce = kfix_vec(&f, "ce", 4 * (size_t)N, NULL);
+                    int vgx = kfix_vec(&f, "gx", N, NULL);
+                    int vg[2] = {kfix_vec(&f, "gy1", NY, NULL), kfix_vec(&f, "gy2", NY, NULL)};
+                    int st = bloc_sm_forward(&f.g, BLOC_LIST_STEP, &sp, vy[0], npts == 2 ? vy[1] : -1, mode,
+                                             mode == ORACLE ? vc : vx, BLOC_SM_OUT_P, vP, vce, vgx, vgx, &f.err);
+                    if (!st)
+                        st = bloc_sm_backward(&f.g, BLOC_LIST_STEP, &sp, npts, vP, mode, mode == ORACLE ? vc : vx2, vy,
+                                              mu, vg, &f.err);
+                    unsetenv("BLOC_KERNEL_SHAPE");
+                    cr_assert_eq(st, BLOC_OK, "%s", f.err.message);
+                    cr_assert_str_eq(f.g.nodes[BLOC_LIST_STEP][1].kernel, sh ? "hc_weigh" : "hc_backward");
+                    kfix_run(&f, 0);
+                    double *P = kfix_read(&f, vP), *ref = malloc(NY * sizeof *ref);
+                    double *rP = malloc((size_t)N * K * sizeof *rP), ce, gx, corr;
+                    for (int p = 0; p < npts; p++) {
+                        double *gy = kfix_read(&f, vg[p]);
+                        for (int i = 0; i < N; i++) /* P: the head at weight 1 and 1/n = 1 */
+                            ref_head(A, D, y[p], (int)t[i], 1, 0, 1, A + i * D, rP + i * K, &ce, &gx, &corr);
+                        kfix_check(&f, "P", P + (size_t)p * N * K, rP, (size_t)N * K);
+                        for (int c = 0; c < K; c++) {
+                            ref[K * D + c] = 0;
+                            for (int j = 0; j < D; j++)
+                                ref[c * D + j] = mu * y[p][c * D + j];
+                        }
+                        for (int i = 0; i < N; i++) {
+                            double w = mode == LEARNED ? sigmoid(x2[i]) : mode == ORACLE ? clean[i] : 1;
+                            for (int c = 0; c < K; c++) {
+                                double r = w / N * rP[i * K + c]; /* (4) at the new weights */
+                                ref[K * D + c] += r;
+                                for (int j = 0; j < D; j++)
+                                    ref[c * D + j] += r * A[i * D + j];
+                            }
+                        }
+                        kfix_check(&f, "gy", gy, ref, NY);
+                        cr_assert_eq(bloc_graph_enqueue(&f.g, BLOC_LIST_STEP, 1, NULL, &f.err), BLOC_OK);
+                        clFinish(f.rt.queue);
+                        double *again = kfix_read(&f, vg[p]);
+                        cr_assert_eq(memcmp(gy, again, NY * sizeof *gy), 0, "second run: other bits");
+                        free(gy); free(again);
+                    }
+                    free(A); free(y[0]); free(y[1]); free(x); free(x2); free(t); free(clean); free(P); free(ref);
+                    free(rP);
+                    kfix_fini(&f);
+                }
 }
 
 /* F1 rows with ties: x > median(x) iff at least ceil(n/2) values are
@@ -440,6 +523,54 @@ Test(hyperclean_problem, grad2_matches_grad)
         cr_assert_eq(bloc_graph_write(&h.f.g, y2, y, e), BLOC_OK);
         kfix_run(&h.f, 0);
         pfix_grad2_check(&h, gxp, 0);
+        free(x); free(y);
+        hcfix_fini(&h);
+    }
+}
+
+/* MEHA's x step then y step: grad2 asks for grad_x phi only at (x, y),
+ * (x, y2), x changes, then grad2 with pb.same_points asks for grad_y f at
+ * the same points. The second call reuses the first's P: hc_backward
+ * alone, no forward pass, and its gradients at the new x match grad's
+ * within the fixture's tolerance (the logits added in another order).
+ * With the points swapped the reuse does not apply: fused gradients. */
+Test(hyperclean_problem, grad2_again_reuses_the_forward)
+{
+    if (!bloc_test_have_fmnist())
+        cr_skip_test("Fashion-MNIST not installed");
+    for (int pi = 0; pi < 2; pi++) {
+        hcfix_t h;
+        hcfix_init(&h, precs[pi], NULL, NULL, 0);
+        bloc_error_t *e = &h.f.err;
+        bloc_graph_t *g = &h.f.g;
+        const bloc_problem_desc_t *d = h.d;
+        int y2 = kfix_vec(&h.f, "y_two", h.pb.ny, NULL), xb = kfix_vec(&h.f, "x_b", h.pb.nx, NULL);
+        cr_assert_eq(d->grad2(&h.pb, g, BLOC_LIST_STEP, BLOC_LL, h.x, h.y, y2, h.gx[2], -1, h.gx[3], -1, e), BLOC_OK);
+        cr_assert_eq(bloc_fo_copy(g, xb, h.x, h.pb.nx, e), BLOC_OK); /* x changes */
+        int first = g->nnodes[BLOC_LIST_STEP];
+        h.pb.same_points = 1;
+        cr_assert_eq(d->grad2(&h.pb, g, BLOC_LIST_STEP, BLOC_LL, h.x, h.y, y2, -1, h.gy[2], -1, h.gy[3], e), BLOC_OK);
+        cr_assert_str_eq(g->nodes[BLOC_LIST_STEP][first].kernel, "hc_backward");
+        int swapped = g->nnodes[BLOC_LIST_STEP];
+        cr_assert_eq(d->grad2(&h.pb, g, BLOC_LIST_STEP, BLOC_LL, h.x, y2, h.y, -1, h.gy[1], -1, h.gy[0], e), BLOC_OK);
+        h.pb.same_points = 0;
+        cr_assert_str_eq(g->nodes[BLOC_LIST_STEP][swapped].kernel, "hc_grad", "other points: no reuse");
+        double *x = malloc(h.pb.nx * sizeof *x), *y = malloc(h.pb.ny * sizeof *y);
+        random_point(&h, x, y);
+        cr_assert_eq(bloc_graph_write(g, h.x, x, e), BLOC_OK);
+        cr_assert_eq(bloc_graph_write(g, h.y, y, e), BLOC_OK);
+        for (size_t i = 0; i < h.pb.nx; i++)
+            x[i] = 1.5 - 0.5 * x[i];
+        cr_assert_eq(bloc_graph_write(g, xb, x, e), BLOC_OK);
+        for (size_t i = 0; i < h.pb.ny; i++)
+            y[i] = -0.5 * y[i] + 0.01;
+        cr_assert_eq(bloc_graph_write(g, y2, y, e), BLOC_OK);
+        kfix_run(&h.f, 0);
+        for (int k = 0; k < 2; k++) {
+            double *reused = kfix_read(&h.f, h.gy[2 + k]), *fused = kfix_read(&h.f, h.gy[k]);
+            kfix_check(&h.f, k ? "grad_y f at y2, reused" : "grad_y f at y, reused", reused, fused, h.pb.ny);
+            free(reused); free(fused);
+        }
         free(x); free(y);
         hcfix_fini(&h);
     }

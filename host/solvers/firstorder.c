@@ -24,6 +24,15 @@ int bloc_fo_grad(bloc_graph_t *g, bloc_problem_t *pb, bloc_level_t level, int x,
     return pb->desc->grad(pb, g, BLOC_LIST_STEP, level, x, y, gx, gy, err);
 }
 
+int bloc_fo_grad2_again(bloc_graph_t *g, bloc_problem_t *pb, bloc_level_t level, int x, int y1, int y2, int gx1,
+                        int gy1, int gx2, int gy2, bloc_error_t *err)
+{
+    pb->same_points = 1;
+    int st = bloc_fo_grad2(g, pb, level, x, y1, y2, gx1, gy1, gx2, gy2, err);
+    pb->same_points = 0;
+    return st;
+}
+
 int bloc_fo_grad2(bloc_graph_t *g, bloc_problem_t *pb, bloc_level_t level, int x, int y1, int y2, int gx1,
                   int gy1, int gx2, int gy2, bloc_error_t *err)
 {

@@ -28,6 +28,12 @@ int bloc_fo_grad(bloc_graph_t *g, bloc_problem_t *pb, bloc_level_t level, int x,
  * scratch vectors for the outputs not needed. */
 int bloc_fo_grad2(bloc_graph_t *g, bloc_problem_t *pb, bloc_level_t level, int x, int y1, int y2, int gx1,
                   int gy1, int gx2, int gy2, bloc_error_t *err);
+/* bloc_fo_grad2 at the points of the previous bloc_fo_grad2 call of the
+ * same level, which the caller guarantees unchanged since (x may have
+ * changed): pb->same_points is set around the call, so the problem may
+ * reuse its work there that does not depend on x. */
+int bloc_fo_grad2_again(bloc_graph_t *g, bloc_problem_t *pb, bloc_level_t level, int x, int y1, int y2, int gx1,
+                        int gy1, int gx2, int gy2, bloc_error_t *err);
 /* v <- prox_{step g(x, .)}(v); nothing when the LL has no nonsmooth term. */
 int bloc_fo_prox(bloc_graph_t *g, bloc_problem_t *pb, int x, int v, double step, bloc_error_t *err);
 /* dst <- src */
