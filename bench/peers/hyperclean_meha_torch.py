@@ -6,8 +6,12 @@ model (linear 784 -> 10 with bias, softmax CE, (mu/2)||W||^2), same start
 (x = 0, y = theta = 0), same update rules as host/solvers/meha.c (paper form,
 shared/spec/algorithms.md), fp32, same iteration count. Two ways to get the
 gradients:
-  manual    the closed forms bloc's kernels compute (one GEMM per forward or
-            backward pass, the LL forward at theta and y as one 784 x 20 GEMM)
+  manual    the closed forms bloc's kernels compute, in bloc's order: one GEMM
+            per forward or backward pass; the LL forward at theta and y as
+            one 784 x 20 GEMM, whose P = softmax - onehot (it depends on y
+            and theta alone) gives, at the new x, grad_y f at y and the next
+            iteration's grad_y f at theta in one 20 x 784 GEMM: 6 products
+            per iteration, as bloc
   autograd  torch.autograd.grad on the objectives, as most users would write it
 Prints the BLAS PyTorch uses and its thread count, then one JSON line.
 
@@ -92,25 +96,38 @@ def grad_y_F(W, b):
 
 
 def grad_x_diff(x, W, b, tW, tb):
-    """grad_x f(x, y) - grad_x f(x, theta): one forward GEMM for both points."""
+    """grad_x f(x, y) - grad_x f(x, theta) and P of both points: one forward
+    GEMM for both."""
     Z = A @ torch.cat([W, tW]).t()
-    cy = ce_rows(Z[:, :K] + b, t)
-    ct = ce_rows(Z[:, K:] + tb, t)
+    Zy, Zt = Z[:, :K] + b, Z[:, K:] + tb
     s = torch.sigmoid(x)
-    return s * (1 - s) * (cy - ct) / n
+    one = torch.ones(n)
+    return s * (1 - s) * (ce_rows(Zy, t) - ce_rows(Zt, t)) / n, torch.cat([residual(Zy, t, one),
+                                                                           residual(Zt, t, one)], 1)
 
 
-def step_manual(k, x, W, b, tW, tb):
+def grad_y_from_P(x, P, W, tW):
+    """grad_y f at y and theta from their P at the weights of x: one backward
+    GEMM for both."""
+    R = P * (torch.sigmoid(x) / n)[:, None]
+    G = R.t() @ A
+    s = R.sum(0)
+    return (G[:K] + a.mu * W, s[:K]), (G[K:] + a.mu * tW, s[K:])
+
+
+def step_manual(k, x, W, b, tW, tb, gt=None):
+    """gt: grad_y f(x, theta) from the previous iteration (None: compute it)."""
     ick = 1.0 / (a.c0 * (k + 1) ** a.p)
-    gW, gb = grad_y_f(x, tW, tb)
+    gW, gb = gt if gt is not None else grad_y_f(x, tW, tb)
     tW = tW - a.eta * (gW + (tW - W) / a.gamma)
     tb = tb - a.eta * (gb + (tb - b) / a.gamma)
-    x = x - a.alpha * grad_x_diff(x, W, b, tW, tb)  # grad_x F = 0
+    gx, P = grad_x_diff(x, W, b, tW, tb)
+    x = x - a.alpha * gx  # grad_x F = 0
     gFW, gFb = grad_y_F(W, b)
-    gW, gb = grad_y_f(x, W, b)
+    (gW, gb), gt = grad_y_from_P(x, P, W, tW)
     W = W - a.beta * (ick * gFW + gW - (W - tW) / a.gamma)
     b = b - a.beta * (ick * gFb + gb - (b - tb) / a.gamma)
-    return x, W, b, tW, tb
+    return x, W, b, tW, tb, gt
 
 
 # ---- autograd
@@ -123,7 +140,7 @@ def F_obj(W, b):
     return torch.nn.functional.cross_entropy(torch.addmm(b, Av, W.t()), tv)
 
 
-def step_autograd(k, x, W, b, tW, tb):
+def step_autograd(k, x, W, b, tW, tb, gt=None):
     ick = 1.0 / (a.c0 * (k + 1) ** a.p)
     tW.requires_grad_(True)
     tb.requires_grad_(True)
@@ -141,14 +158,14 @@ def step_autograd(k, x, W, b, tW, tb):
     with torch.no_grad():
         W = W - a.beta * (gW - (W - tW) / a.gamma)
         b = b - a.beta * (gb - (b - tb) / a.gamma)
-    return x, W.detach(), b.detach(), tW.detach(), tb.detach()
+    return x, W.detach(), b.detach(), tW.detach(), tb.detach(), None
 
 
 step = step_manual if a.mode == "manual" else step_autograd
 x = torch.zeros(n)
 W, b = torch.zeros(K, A.shape[1]), torch.zeros(K)
 tW, tb = W.clone(), b.clone()
-state = (x, W, b, tW, tb)
+state = (x, W, b, tW, tb, None)
 with torch.set_grad_enabled(a.mode == "autograd"):
     for k in range(a.warmup):
         state = step(k, *state)
@@ -158,7 +175,7 @@ with torch.set_grad_enabled(a.mode == "autograd"):
         state = step(k, *state)
     sync()
     sec = (time.perf_counter() - t0) / a.iters
-x, W, b, tW, tb = state
+x, W, b, tW, tb, _ = state
 with torch.no_grad():
     Fv = F_obj(W, b).item()
     val_acc = (torch.addmm(b, Av, W.t()).argmax(1) == tv).float().mean().item()
