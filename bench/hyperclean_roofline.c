@@ -282,7 +282,8 @@ int main(int argc, char **argv)
            "\"bound_ms\": %.4f, \"device_median_ms\": %.4f, \"device_best_ms\": %.4f, \"wall_ms\": %.4f, "
            "\"bw_gbs\": %.2f, \"bw_l3_gbs\": %.2f, \"fma_gflops\": %.2f, \"fma_chain_gflops\": %.2f, "
            "\"clblast_fwd_ms\": %.4f, \"clblast_bwd_ms\": %.4f}\n",
-           rt->dev.device_name, iters, bloc_graph_mean_launches(g, BLOC_LIST_STEP), sum_f * 1e-6, sum_b * 1e-6, 1e3 * sum_bound, 1e3 * med_it, 1e3 * best_it,
+           rt->dev.device_name, iters, bloc_graph_mean_launches(g, BLOC_LIST_STEP), sum_f * 1e-6, sum_b * 1e-6,
+           1e3 * sum_bound, 1e3 * med_it, 1e3 * best_it,
            1e3 * wall, bw_gbs, bw_cached_gbs, peak_gflops, chain_gflops, cb.ok ? 1e3 * cb.fwd_s : -1.0,
            cb.ok ? 1e3 * cb.bwd_s : -1.0);
     free(t);

@@ -227,8 +227,9 @@ static int bench_one(const bloc_bench_options_t *o, const entry_t *e, const bloc
     bloc_graph_cost(&s.g, BLOC_LIST_STEP, &flops, &bytes);
     double peak = p == BLOC_FP64 ? pk.flops_dp : pk.flops_sp;
     double bw = bloc_peaks_bandwidth(&pk, (double)bloc_graph_device_bytes(&s.g));
-    int launches = (int)lround(bloc_graph_mean_launches(&s.g, BLOC_LIST_STEP)); /* per iteration k >= 1 */
-    double roof = bound(flops, bytes, bw, &pk, p), launch_bound = bloc_graph_mean_launches(&s.g, BLOC_LIST_STEP) * pk.launch_s;
+    double mean_launches = bloc_graph_mean_launches(&s.g, BLOC_LIST_STEP); /* per iteration k >= 1 */
+    int launches = (int)lround(mean_launches);
+    double roof = bound(flops, bytes, bw, &pk, p), launch_bound = mean_launches * pk.launch_s;
     for (int j = 0; j < s.g.nnodes[BLOC_LIST_STEP]; j++) {
         const bloc_node_t *nd = &s.g.nodes[BLOC_LIST_STEP][j];
         if (nd->period == BLOC_PERIOD_ONCE) /* start-up work, not an iteration's */

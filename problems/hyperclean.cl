@@ -315,22 +315,18 @@ __kernel void hc_forward(__global const real *AT, int n, int d, __global const r
  * Every sum has a fixed order (rows in index order within a tile, tiles
  * in order, groups in order): the same bits on every run. */
 #define HC_TILE 64
-/* The backward half of (5) over a tile of `rows` (<= HC_TILE) rows at npts
- * points. Row i's features j0 .. j0 + HC_BW - 1 (a pair of chunks, j0 a
- * multiple of HC_BW) are at A + i rs + (j0 / HC_BW) cs: rs = d, cs = HC_BW
- * for row-major A; rs = HC_BW, cs = HC_TILE HC_BW for AC (hc_backward).
- * Point p has the tile's R
+/* The backward half of (5) over a tile of `rows` (<= HC_TILE) rows at A
+ * (row-major, d per row) at npts points: point p has the tile's R
  * class-major at Rt[p K HC_TILE + c HC_TILE + row] and its partial at
  * Pg + p pstride (K d + K reals: R' A, then sum R; started from 0 when
  * `first`, else added to). Features in pairs of chunks, 2 x K vector
  * accumulators, rows in order; the points take turns on each pair of
  * chunks, which stays in L1 between them. */
-static void hc_tile_backward(__global const real *A, int rs, int cs, int rows, int d, int npts, const real *Rt,
-                             int first, __global real *Pg, size_t pstride)
+static void hc_tile_backward(__global const real *A, int rows, int d, int npts, const real *Rt, int first,
+                             __global real *Pg, size_t pstride)
 {
     for (int j0 = 0; j0 < d; j0 += HC_BW) {
         int two = j0 + HC_VW < d, j1 = two ? j0 + HC_VW : j0;
-        __global const real *aq = A + (size_t)(j0 / HC_BW) * (size_t)cs;
         for (int p = 0; p < npts; p++) {
             __global real *Pp = Pg + p * pstride;
             const real *Rp = Rt + p * HC_K * HC_TILE;
@@ -340,8 +336,8 @@ static void hc_tile_backward(__global const real *A, int rs, int cs, int rows, i
                 acc1[c] = first ? (realv)0 : hc_vload(0, Pp + c * d + j1);
             }
             for (int i = 0; i < rows; i++) {
-                __global const real *ai = aq + (size_t)i * (size_t)rs;
-                realv u0 = hc_vload(0, ai), u1 = hc_vload(0, ai + j1 - j0);
+                __global const real *ai = A + (size_t)i * (size_t)d;
+                realv u0 = hc_vload(0, ai + j0), u1 = hc_vload(0, ai + j1);
 #pragma unroll
                 for (int c = 0; c < HC_K; c++) {
                     realv r = (realv)Rp[c * HC_TILE + i];
@@ -406,7 +402,7 @@ __kernel void hc_grad(__global const real *A, int n, int d, __global const real 
             for (int c = 0; c < HC_K; c++)
                 hc_vstore(r[c], 0, Rt + c * HC_TILE + v);
         }
-        hc_tile_backward(A + (size_t)i0 * (size_t)d, d, HC_BW, rows, d, 1, Rt, first, Pg, 0);
+        hc_tile_backward(A + (size_t)i0 * (size_t)d, rows, d, 1, Rt, first, Pg, 0);
     }
 }
 
@@ -461,7 +457,7 @@ __kernel void hc_backward(__global const real *A, int n, int d, __global const r
          * EPYC */
         for (int e = 0; e < rows * d; e += 64 / (int)sizeof(real))
             (void)((__global const volatile real *)at)[e];
-        hc_tile_backward(at, d, HC_BW, rows, d, npts, Rt, i0 == lo, Pg, pstride);
+        hc_tile_backward(at, rows, d, npts, Rt, i0 == lo, Pg, pstride);
     }
 }
 

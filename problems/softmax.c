@@ -50,8 +50,8 @@ static int sm_grad_reduce(bloc_graph_t *g, bloc_list_t list, int P, size_t off, 
     bloc_node_t *nd = bloc_graph_add(g, list, "hc_grad_reduce", m, err);
     if (!nd)
         return err->status;
-    bloc_arg_vec(nd, P); bloc_arg_int(nd, (int)off); bloc_arg_int(nd, (int)G); bloc_arg_int(nd, (int)m); bloc_arg_vec(nd, y);
-    bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
+    bloc_arg_vec(nd, P); bloc_arg_int(nd, (int)off); bloc_arg_int(nd, (int)G); bloc_arg_int(nd, (int)m);
+    bloc_arg_vec(nd, y); bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
     double md = (double)m;
     bloc_node_cost(nd, (double)G * md + 2.0 * md, (double)g->rt->real_size * ((double)G * md + 2.0 * md));
     return BLOC_OK;
@@ -62,13 +62,9 @@ static int sm_grad_reduce(bloc_graph_t *g, bloc_list_t list, int P, size_t off, 
  * weighed in the kernel by `mode` from wsrc), one pass over A for all
  * points, or hc_backward_rows over ROWS_CHUNKS row chunks per point (GPU
  * shape; R holds R (4), mode and wsrc unused). Point p at R + p n K. */
-static int sm_backward_node(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int npts, int R, int mode,
-                            int wsrc, int P, bloc_error_t *err)
+static int sm_backward_node(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int gpu, int npts, int R,
+                            int mode, int wsrc, int P, bloc_error_t *err)
 {
-    bloc_shape_t shape;
-    if (bloc_kernel_shape(&g->rt->dev, &shape, err))
-        return err->status;
-    int gpu = shape == BLOC_SHAPE_GPU;
     size_t m = (size_t)K * s->d + K, G = gpu ? ROWS_CHUNKS : BLOC_SM_GROUPS;
     size_t global[2] = {G, 1}, local[2] = {1, 1};
     if (gpu) {
@@ -111,7 +107,7 @@ static int sm_grad_rows(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t
                              gx, err);
     if (st)
         return st;
-    if ((st = sm_backward_node(g, list, s, 1, R, -1, 0, P, err)))
+    if ((st = sm_backward_node(g, list, s, 1, 1, R, -1, 0, P, err)))
         return st;
     return sm_grad_reduce(g, list, P, 0, S, m, y, mu, gy, err);
 }
@@ -137,7 +133,8 @@ int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, in
         return err->status;
     bloc_arg_vec(nd, s->A); bloc_arg_int(nd, s->n); bloc_arg_int(nd, s->d); bloc_arg_vec(nd, y);
     bloc_arg_int(nd, mode); bloc_arg_vec(nd, wsrc); bloc_arg_vec(nd, s->labels); bloc_arg_real(nd, 1.0 / s->n);
-    bloc_arg_int(nd, flags & ~(BLOC_SM_OUT_R | BLOC_SM_OUT_P)); bloc_arg_vec(nd, ce); bloc_arg_vec(nd, gx); bloc_arg_vec(nd, P);
+    bloc_arg_int(nd, flags & ~(BLOC_SM_OUT_R | BLOC_SM_OUT_P)); bloc_arg_vec(nd, ce); bloc_arg_vec(nd, gx);
+    bloc_arg_vec(nd, P);
     /* forward and backward products 2 n d K each (+ about 40 per logit for
      * the head); A read once, y, labels and weights, one output per sample,
      * the partials written */
@@ -171,9 +168,9 @@ int bloc_sm_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s
         bloc_arg_vec(nd, wsrc); bloc_arg_real(nd, 1.0 / s->n); bloc_arg_vec(nd, R);
         bloc_node_cost(nd, 2.0 * (double)nk + 4.0 * npts * s->n,
                        (double)g->rt->real_size * (2.0 * (double)nk + s->n));
-        st = sm_backward_node(g, list, s, npts, R, -1, 0, P, err);
+        st = sm_backward_node(g, list, s, 1, npts, R, -1, 0, P, err);
     } else {
-        st = sm_backward_node(g, list, s, npts, Pv, mode, wsrc, P, err);
+        st = sm_backward_node(g, list, s, 0, npts, Pv, mode, wsrc, P, err);
     }
     for (int p = 0; p < npts && !st; p++)
         st = sm_grad_reduce(g, list, P, (size_t)p * G * m, G, m, y[p], mu, gy[p], err);

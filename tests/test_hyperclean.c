@@ -179,7 +179,8 @@ Test(hyperclean_kernels, fused_gradient)
                     bloc_arg_real(nd, 1.0 / N); bloc_arg_int(nd, OUT_CE | OUT_GX); bloc_arg_vec(nd, vce);
                     bloc_arg_vec(nd, vgx); bloc_arg_vec(nd, vP);
                     nd = kfix_node(&f, "hc_grad_reduce", NY);
-                    bloc_arg_vec(nd, vP); bloc_arg_int(nd, 0); bloc_arg_int(nd, G); bloc_arg_int(nd, NY); bloc_arg_vec(nd, vy);
+                    bloc_arg_vec(nd, vP); bloc_arg_int(nd, 0); bloc_arg_int(nd, G); bloc_arg_int(nd, NY);
+                    bloc_arg_vec(nd, vy);
                     bloc_arg_real(nd, mu); bloc_arg_vec(nd, vg);
                 } else {
                     bloc_sm_split_t sp = {.A = vA, .labels = vt, .AT = -1, .n = N, .d = D};
@@ -256,7 +257,8 @@ Test(hyperclean_kernels, backward_from_P)
                     cr_assert_eq(bloc_sm_split_make(&f.g, "t", "s", A, t, N, D, &sp, &f.err), BLOC_OK, "%s",
                                  f.err.message);
                     int vy[2] = {kfix_vec(&f, "y1", NY, y[0]), kfix_vec(&f, "y2", NY, y[1])};
-                    int vx = kfix_vec(&f, "x", N, x), vx2 = kfix_vec(&f, "x2", N, x2), vc = kfix_vec(&f, "clean", N, clean);
+                    int vx = kfix_vec(&f, "x", N, x), vx2 = kfix_vec(&f, "x2", N, x2);
+                    int vc = kfix_vec(&f, "clean", N, clean);
                     int vP = kfix_vec(&f, "P", 2 * (size_t)N * K, NULL), vce = kfix_vec(&f, "ce", 4 * (size_t)N, NULL);
                     int vgx = kfix_vec(&f, "gx", N, NULL);
                     int vg[2] = {kfix_vec(&f, "gy1", NY, NULL), kfix_vec(&f, "gy2", NY, NULL)};
