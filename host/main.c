@@ -54,7 +54,8 @@ static const char USAGE[] =
     "environment: BLOC_CACHE_DIR (program cache directory, 'off' to disable),\n"
     "             BLOC_KERNEL_ROOT (load .cl sources from this source tree instead of the embedded copies),\n"
     "             BLOC_KERNEL_SHAPE (cpu or gpu: the kernel shape of the passes over the data; default from\n"
-    "             the device type)\n"
+    "             the device type),\n"
+    "             BLOC_BUILD_LOG (1: print the compiler's log of each program built, warnings included)\n"
     "exit codes: 0 ok, 1 runtime error, 2 usage or config error (or a resume refused), 3 run diverged\n"
     "            (NaN/Inf in F, f, x or y, or |F| blow-up), 4 compare: runs differ\n";
 

@@ -188,10 +188,10 @@ int bloc_runtime_create(bloc_runtime_t *rt, const char *device_spec, bloc_precis
     return BLOC_OK;
 }
 
-/* The build log in err, its positions mapped to the sources' files and
- * lines where the compiler ignored #line (see build_log.h). */
-static int build_log(bloc_runtime_t *rt, cl_program prog, cl_int rc, const bloc_log_source_t *srcs,
-                     int nsrcs, bloc_error_t *err)
+/* The program's build log, its positions mapped to the sources' files and
+ * lines where the compiler ignored #line (see build_log.h); malloc'd, NULL
+ * when it cannot be had. */
+static char *mapped_build_log(bloc_runtime_t *rt, cl_program prog, const bloc_log_source_t *srcs, int nsrcs)
 {
     size_t len = 0;
     clGetProgramBuildInfo(prog, rt->dev.device, CL_PROGRAM_BUILD_LOG, 0, NULL, &len);
@@ -201,12 +201,39 @@ static int build_log(bloc_runtime_t *rt, cl_program prog, cl_int rc, const bloc_
     else if (log)
         log[0] = '\0';
     char *mapped = log ? bloc_build_log_map(log, srcs, nsrcs) : NULL;
-    const char *shown = mapped ? mapped : log ? log : "";
+    if (mapped) {
+        free(log);
+        return mapped;
+    }
+    return log;
+}
+
+/* A failed build: the log in err. */
+static int build_log(bloc_runtime_t *rt, cl_program prog, cl_int rc, const bloc_log_source_t *srcs,
+                     int nsrcs, bloc_error_t *err)
+{
+    char *log = mapped_build_log(rt, prog, srcs, nsrcs);
     bloc_error_set(err, BLOC_ERR_BUILD, "clBuildProgram failed: %s (%d) on %s\nbuild options: %s\nbuild log:\n%s",
-                   bloc_cl_error_name(rc), rc, rt->dev.device_name, rt->build_options, shown);
-    free(mapped);
+                   bloc_cl_error_name(rc), rc, rt->dev.device_name, rt->build_options, log ? log : "");
     free(log);
     return BLOC_ERR_BUILD;
+}
+
+/* A successful build with BLOC_BUILD_LOG set (not empty, not 0): the
+ * compiler's log (warnings, remarks) on stderr, for kernel authors. */
+static void show_build_log(bloc_runtime_t *rt, cl_program prog, const bloc_log_source_t *srcs, int nsrcs)
+{
+    const char *want = getenv("BLOC_BUILD_LOG");
+    if (!want || !*want || !strcmp(want, "0"))
+        return;
+    char *log = mapped_build_log(rt, prog, srcs, nsrcs);
+    const char *text = log ? log : "";
+    size_t n = strlen(text);
+    while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+        n--;
+    fprintf(stderr, "build log of the program on %s (options %s):\n%.*s%s", rt->dev.device_name, rt->build_options,
+            (int)n, text, n ? "\n" : "(empty)\n");
+    free(log);
 }
 
 /* Builds from a cached binary; returns the program or NULL (then rebuild). */
@@ -283,8 +310,8 @@ int bloc_runtime_build(bloc_runtime_t *rt, const char *const *names, int nnames,
         bloc_sha256_update(&h, src[ns].sha256, 64);
     }
     bloc_sha256_hex(&h, rt->source_hash);
-    snprintf(rt->build_options, sizeof rt->build_options, "-cl-std=CL1.2 -DBLOC_FP64=%d",
-             rt->precision == BLOC_FP64);
+    snprintf(rt->build_options, sizeof rt->build_options, "-cl-std=CL1.2 -DBLOC_FP64=%d -DBLOC_GPU=%d",
+             rt->precision == BLOC_FP64, (rt->dev.type & CL_DEVICE_TYPE_GPU) != 0);
 
     char key[2048], key_hash[65];
     snprintf(key, sizeof key, "bloc program v1\nsources %s\noptions %s\nplatform %s | %s\ndevice %s | %s\ndriver %s\n",
@@ -313,6 +340,7 @@ int bloc_runtime_build(bloc_runtime_t *rt, const char *const *names, int nnames,
             rt->program = NULL;
             goto out;
         }
+        show_build_log(rt, rt->program, where, ns);
         to_cache(rt, rt->program, key);
     }
     rt->build_seconds = bloc_now_s() - t0;

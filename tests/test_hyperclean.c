@@ -535,13 +535,18 @@ Test(hyperclean_problem, grad2_matches_grad)
  * the same points. The second call reuses the first's P: hc_backward
  * alone, no forward pass, and its gradients at the new x match grad's
  * within the fixture's tolerance (the logits added in another order).
+ * Both kernel shapes: hc_backward (CPU) or hc_weigh + hc_backward_rows (GPU).
  * With the points swapped the reuse does not apply: fused gradients. */
 Test(hyperclean_problem, grad2_again_reuses_the_forward)
 {
     if (!bloc_test_have_fmnist())
         cr_skip_test("Fashion-MNIST not installed");
+    /* first kernel of the reuse and of the fallback, per shape */
+    static const char *const reuse[] = {"hc_backward", "hc_weigh"}, *const fallback[] = {"hc_grad", "hc_forward_rows"};
+    for (int sh = 0; sh < 2; sh++)
     for (int pi = 0; pi < 2; pi++) {
         hcfix_t h;
+        setenv("BLOC_KERNEL_SHAPE", shapes[sh], 1);
         hcfix_init(&h, precs[pi], NULL, NULL, 0);
         bloc_error_t *e = &h.f.err;
         bloc_graph_t *g = &h.f.g;
@@ -552,11 +557,13 @@ Test(hyperclean_problem, grad2_again_reuses_the_forward)
         int first = g->nnodes[BLOC_LIST_STEP];
         h.pb.same_points = 1;
         cr_assert_eq(d->grad2(&h.pb, g, BLOC_LIST_STEP, BLOC_LL, h.x, h.y, y2, -1, h.gy[2], -1, h.gy[3], e), BLOC_OK);
-        cr_assert_str_eq(g->nodes[BLOC_LIST_STEP][first].kernel, "hc_backward");
+        cr_assert_str_eq(g->nodes[BLOC_LIST_STEP][first].kernel, reuse[sh], "%s shape", shapes[sh]);
         int swapped = g->nnodes[BLOC_LIST_STEP];
         cr_assert_eq(d->grad2(&h.pb, g, BLOC_LIST_STEP, BLOC_LL, h.x, y2, h.y, -1, h.gy[1], -1, h.gy[0], e), BLOC_OK);
         h.pb.same_points = 0;
-        cr_assert_str_eq(g->nodes[BLOC_LIST_STEP][swapped].kernel, "hc_grad", "other points: no reuse");
+        unsetenv("BLOC_KERNEL_SHAPE");
+        cr_assert_str_eq(g->nodes[BLOC_LIST_STEP][swapped].kernel, fallback[sh], "other points: no reuse (%s shape)",
+                         shapes[sh]);
         double *x = malloc(h.pb.nx * sizeof *x), *y = malloc(h.pb.ny * sizeof *y);
         random_point(&h, x, y);
         cr_assert_eq(bloc_graph_write(g, h.x, x, e), BLOC_OK);

@@ -135,10 +135,65 @@ Test(runtime, build_failure_reports_log)
     unsetenv("BLOC_KERNEL_ROOT");
     cr_assert_eq(st, BLOC_ERR_BUILD);
     cr_assert(bloc_test_starts_with(err.message, "clBuildProgram failed: CL_BUILD_PROGRAM_FAILURE (-11) on "), "%s", err.message);
-    cr_assert_not_null(strstr(err.message, "\nbuild options: -cl-std=CL1.2 -DBLOC_FP64=0\nbuild log:\n"), "%s", err.message);
+    char opts[128]; /* BLOC_GPU: the device type */
+    snprintf(opts, sizeof opts, "\nbuild options: -cl-std=CL1.2 -DBLOC_FP64=0 -DBLOC_GPU=%d\nbuild log:\n",
+             (rt.dev.type & CL_DEVICE_TYPE_GPU) != 0);
+    cr_assert_not_null(strstr(err.message, opts), "%s", err.message);
     cr_assert_not_null(strstr(err.message, "kernels/vec.cl:2:"), "log does not locate the error: %s", err.message);
     cr_assert_not_null(strstr(err.message, "undefined_name"), "%s", err.message);
     bloc_runtime_release(&rt);
+}
+
+/* Builds the program of a kernel root whose vec.cl has a #warning, with
+ * BLOC_BUILD_LOG set to want; stderr of the build in out. */
+static void build_with_warning(const char *want, char *out, size_t size)
+{
+    /* a source of its own each time: a driver's own program cache (NVIDIA's)
+     * would otherwise return the binary without the log */
+    static int nbuild;
+    char dir[1024], cmd[4096], path[1100];
+    bloc_test_tmpdir("warnkernel", dir, sizeof dir);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/kernels' && cp '%s/../kernels/common.cl' '%s/kernels/' && "
+             "printf '#warning bloc build log probe %ld.%d\n__kernel void vec_copy(__global real *x) { x[0] = 1; }\n' "
+             "> '%s/kernels/vec.cl'",
+             dir, BLOC_TEST_DIR, dir, (long)getpid(), nbuild++, dir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/stderr.txt", dir);
+    setenv("BLOC_KERNEL_ROOT", dir, 1);
+    setenv("BLOC_BUILD_LOG", want, 1);
+    fflush(stderr);
+    int saved = dup(2);
+    cr_assert(saved >= 0 && freopen(path, "w", stderr) != NULL);
+    bloc_runtime_t rt;
+    bloc_error_t err;
+    int st = build("off", &rt, &err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    unsetenv("BLOC_KERNEL_ROOT");
+    unsetenv("BLOC_BUILD_LOG");
+    cr_assert_eq(st, BLOC_OK, "%s", err.message);
+    bloc_runtime_release(&rt);
+    char *text = bloc_test_slurp(path);
+    snprintf(out, size, "%s", text);
+    free(text);
+}
+
+/* BLOC_BUILD_LOG=1 shows the log of a build that succeeds, positions
+ * mapped to the file; with 0, bloc writes nothing. */
+Test(runtime, build_log_on_request)
+{
+    char out[8192];
+    build_with_warning("1", out, sizeof out);
+    /* (a driver may write its own lines, PoCL's "1 warning generated.") */
+    cr_assert_not_null(strstr(out, "build log of the program on "), "%s", out);
+    cr_assert_not_null(strstr(out, "(options -cl-std=CL1.2 -DBLOC_FP64=0 -DBLOC_GPU="), "%s", out);
+    cr_assert_not_null(strstr(out, "kernels/vec.cl:1:"), "log does not locate the warning: %s", out);
+    cr_assert_not_null(strstr(out, "bloc build log probe"), "%s", out);
+    build_with_warning("0", out, sizeof out);
+    cr_assert_null(strstr(out, "build log"), "%s", out);
+    cr_assert_null(strstr(out, "probe"), "%s", out);
 }
 
 Test(runtime, unknown_kernel_name)
