@@ -310,8 +310,12 @@ int bloc_runtime_build(bloc_runtime_t *rt, const char *const *names, int nnames,
         bloc_sha256_update(&h, src[ns].sha256, 64);
     }
     bloc_sha256_hex(&h, rt->source_hash);
-    snprintf(rt->build_options, sizeof rt->build_options, "-cl-std=CL1.2 -DBLOC_FP64=%d -DBLOC_GPU=%d",
-             rt->precision == BLOC_FP64, (rt->dev.type & CL_DEVICE_TYPE_GPU) != 0);
+    /* BLOC_CPU, BLOC_GPU: the kind of device, for hints only its compilers
+     * take (kernels/common.cl); a simulator is neither */
+    int cpu = !rt->dev.is_simulator && (rt->dev.type & CL_DEVICE_TYPE_CPU) != 0;
+    int gpu = !rt->dev.is_simulator && !cpu && (rt->dev.type & CL_DEVICE_TYPE_GPU) != 0;
+    snprintf(rt->build_options, sizeof rt->build_options, "-cl-std=CL1.2 -DBLOC_FP64=%d -DBLOC_CPU=%d -DBLOC_GPU=%d",
+             rt->precision == BLOC_FP64, cpu, gpu);
 
     char key[2048], key_hash[65];
     snprintf(key, sizeof key, "bloc program v1\nsources %s\noptions %s\nplatform %s | %s\ndevice %s | %s\ndriver %s\n",

@@ -8,15 +8,28 @@ typedef double real;
 typedef float real;
 #endif
 
-/* BLOC_GPU (0/1, the device type, from the build options) gates hints only
- * a GPU compiler can honour: partial unrolling of a loop whose trip count
- * is known at run time only (a CPU compiler that vectorizes across work
- * items reports that it cannot, a warning in the build log). The sums are
- * the same either way. */
+/* BLOC_CPU and BLOC_GPU (0/1, from the build options: the device is a CPU,
+ * a GPU; both 0 on a simulator) gate hints that only one kind of compiler
+ * takes. The sums are the same with or without them.
+ * - BLOC_UNROLL_8: partial unrolling of a loop whose trip count is known at
+ *   run time only (the loads of 8 steps in flight together on a GPU); a CPU
+ *   compiler that vectorizes across work items cannot honour it and says
+ *   so in the build log.
+ * - BLOC_PREFETCH(p): fetch the cache line at p ahead of its use, without
+ *   waiting for it (the prefetch instruction). PoCL's prefetch() does
+ *   nothing, so it is clang's builtin; Oclgrind cannot run that. */
 #if BLOC_GPU
 #define BLOC_UNROLL_8 _Pragma("unroll 8")
 #else
 #define BLOC_UNROLL_8
+#endif
+#if BLOC_CPU && defined(__has_builtin)
+#if __has_builtin(__builtin_prefetch)
+#define BLOC_PREFETCH(p) __builtin_prefetch(p)
+#endif
+#endif
+#ifndef BLOC_PREFETCH
+#define BLOC_PREFETCH(p) ((void)0)
 #endif
 
 /* Work-group sum and max of one value per work item, by a fixed tree in

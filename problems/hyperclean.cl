@@ -181,6 +181,7 @@ static inline void hc_logits4(__global const real *a0, __global const real *a1, 
  * tile of hc_logits4 streams half of W per 4 samples) and the head runs on
  * the lanes. Each logit adds its features in order. */
 #define HC_BW (2 * HC_VW)
+#define HC_LINE (64 / (int)sizeof(real)) /* reals per 64-byte cache line */
 static void hc_block_logits(__global const real *ab, __global const real *y, int d, realv lo[HC_K],
                             realv hi[HC_K])
 {
@@ -323,8 +324,12 @@ __kernel void hc_forward(__global const real *AT, int n, int d, __global const r
  * accumulators, rows in order; the points take turns on each pair of
  * chunks, which stays in L1 between them. */
 static void hc_tile_backward(__global const real *A, int rows, int d, int npts, const real *Rt, int first,
-                             __global real *Pg, size_t pstride)
+                             __global real *Pg, size_t pstride, __global const real *next, int nlines)
 {
+    /* the nlines lines from next (the work item's next tile) are prefetched
+     * while this tile is computed, lpi per inner iteration: the next tile
+     * is then in cache when it starts */
+    int line = 0, iters = (d + HC_BW - 1) / HC_BW * npts * rows, lpi = iters ? (nlines + iters - 1) / iters : 0;
     for (int j0 = 0; j0 < d; j0 += HC_BW) {
         int two = j0 + HC_VW < d, j1 = two ? j0 + HC_VW : j0;
         for (int p = 0; p < npts; p++) {
@@ -337,6 +342,8 @@ static void hc_tile_backward(__global const real *A, int rows, int d, int npts, 
             }
             for (int i = 0; i < rows; i++) {
                 __global const real *ai = A + (size_t)i * (size_t)d;
+                for (int q = 0; q < lpi && line < nlines; q++, line++)
+                    BLOC_PREFETCH(next + (size_t)line * HC_LINE);
                 realv u0 = hc_vload(0, ai + j0), u1 = hc_vload(0, ai + j1);
 #pragma unroll
                 for (int c = 0; c < HC_K; c++) {
@@ -402,7 +409,9 @@ __kernel void hc_grad(__global const real *A, int n, int d, __global const real 
             for (int c = 0; c < HC_K; c++)
                 hc_vstore(r[c], 0, Rt + c * HC_TILE + v);
         }
-        hc_tile_backward(A + (size_t)i0 * (size_t)d, rows, d, 1, Rt, first, Pg, 0);
+        int nrows = min(HC_TILE, hi - i0 - rows);
+        hc_tile_backward(A + (size_t)i0 * (size_t)d, rows, d, 1, Rt, first, Pg, 0, A + (size_t)(i0 + rows) * d,
+                         max(nrows, 0) * d / HC_LINE);
     }
 }
 
@@ -450,14 +459,16 @@ __kernel void hc_backward(__global const real *A, int n, int d, __global const r
                 for (int c = 0; c < HC_K; c++)
                     Rt[(p * HC_K + c) * HC_TILE + i] = w * inv_n * Pin[((size_t)p * n + i0 + i) * HC_K + c]; /* (4) */
         }
-        /* read the tile (contiguous) in order first, one real per 64-byte
-         * line: it comes from memory at the prefetchers' pace instead of
-         * as the strided rows of each chunk pair ask for it (PoCL's
-         * prefetch() does nothing); about 10% off this kernel on a 2-core
-         * EPYC */
-        for (int e = 0; e < rows * d; e += 64 / (int)sizeof(real))
-            (void)((__global const volatile real *)at)[e];
-        hc_tile_backward(at, rows, d, npts, Rt, i0 == lo, Pg, pstride);
+        /* the first tile is read in order first, one real per line (it
+         * comes from memory at the prefetchers' pace instead of as the
+         * strided rows of each chunk pair ask for it); each next one is
+         * prefetched while the one before is computed */
+        if (i0 == lo)
+            for (int e = 0; e < rows * d; e += HC_LINE)
+                (void)((__global const volatile real *)at)[e];
+        int nrows = min(HC_TILE, hi - i0 - rows);
+        hc_tile_backward(at, rows, d, npts, Rt, i0 == lo, Pg, pstride, at + (size_t)rows * d,
+                         max(nrows, 0) * d / HC_LINE);
     }
 }
 

@@ -135,9 +135,11 @@ Test(runtime, build_failure_reports_log)
     unsetenv("BLOC_KERNEL_ROOT");
     cr_assert_eq(st, BLOC_ERR_BUILD);
     cr_assert(bloc_test_starts_with(err.message, "clBuildProgram failed: CL_BUILD_PROGRAM_FAILURE (-11) on "), "%s", err.message);
-    char opts[128]; /* BLOC_GPU: the device type */
-    snprintf(opts, sizeof opts, "\nbuild options: -cl-std=CL1.2 -DBLOC_FP64=0 -DBLOC_GPU=%d\nbuild log:\n",
-             (rt.dev.type & CL_DEVICE_TYPE_GPU) != 0);
+    char opts[128]; /* BLOC_CPU, BLOC_GPU: the kind of device, neither for a simulator */
+    int cpu = !rt.dev.is_simulator && (rt.dev.type & CL_DEVICE_TYPE_CPU);
+    int gpu = !rt.dev.is_simulator && !cpu && (rt.dev.type & CL_DEVICE_TYPE_GPU);
+    snprintf(opts, sizeof opts, "\nbuild options: -cl-std=CL1.2 -DBLOC_FP64=0 -DBLOC_CPU=%d -DBLOC_GPU=%d\nbuild log:\n",
+             cpu != 0, gpu != 0);
     cr_assert_not_null(strstr(err.message, opts), "%s", err.message);
     cr_assert_not_null(strstr(err.message, "kernels/vec.cl:2:"), "log does not locate the error: %s", err.message);
     cr_assert_not_null(strstr(err.message, "undefined_name"), "%s", err.message);
@@ -188,7 +190,7 @@ Test(runtime, build_log_on_request)
     build_with_warning("1", out, sizeof out);
     /* (a driver may write its own lines, PoCL's "1 warning generated.") */
     cr_assert_not_null(strstr(out, "build log of the program on "), "%s", out);
-    cr_assert_not_null(strstr(out, "(options -cl-std=CL1.2 -DBLOC_FP64=0 -DBLOC_GPU="), "%s", out);
+    cr_assert_not_null(strstr(out, "(options -cl-std=CL1.2 -DBLOC_FP64=0 -DBLOC_CPU="), "%s", out);
     cr_assert_not_null(strstr(out, "kernels/vec.cl:1:"), "log does not locate the warning: %s", out);
     cr_assert_not_null(strstr(out, "bloc build log probe"), "%s", out);
     build_with_warning("0", out, sizeof out);

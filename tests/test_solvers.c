@@ -133,11 +133,11 @@ Test(meha, result_files)
     cr_assert_eq(rows, 1 + 6, "header + iterations 0,100..500");
     snprintf(p, sizeof p, "%s/summary.json", d);
     char *js = bloc_test_slurp(p);
-    /* BLOC_GPU names the device type, recorded beside it */
+    /* BLOC_CPU, BLOC_GPU name the device type, recorded beside it */
     int gpu = strstr(js, "\"type\": \"gpu\"") != NULL;
     const char *keys[] = {"\"status\": \"ok\"", "\"name\": \"meha\"", "\"name\": \"toy_merely_convex\"",
-                          gpu ? "\"options\": \"-cl-std=CL1.2 -DBLOC_FP64=0 -DBLOC_GPU=1\""
-                              : "\"options\": \"-cl-std=CL1.2 -DBLOC_FP64=0 -DBLOC_GPU=0\"",
+                          gpu ? "\"options\": \"-cl-std=CL1.2 -DBLOC_FP64=0 -DBLOC_CPU=0 -DBLOC_GPU=1\""
+                              : "\"options\": \"-cl-std=CL1.2 -DBLOC_FP64=0 -DBLOC_CPU=1 -DBLOC_GPU=0\"",
                           "\"driver\": ", "\"sources_sha256\": ", "\"device_per_iteration_s\": ", "\"x_err\": ",
                           "\"iteration\": 500"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
