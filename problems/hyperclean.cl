@@ -316,47 +316,58 @@ __kernel void hc_forward(__global const real *AT, int n, int d, __global const r
  * Every sum has a fixed order (rows in index order within a tile, tiles
  * in order, groups in order): the same bits on every run. */
 #define HC_TILE 64
+/* Up to lpi of the nlines lines from next, from line *line on, prefetched. */
+static void hc_prefetch_lines(__global const real *next, int *line, int lpi, int nlines)
+{
+    for (int q = 0; q < lpi && *line < nlines; q++, (*line)++)
+        BLOC_PREFETCH(next + (size_t)*line * HC_LINE);
+}
+
 /* The backward half of (5) over a tile of `rows` (<= HC_TILE) rows at A
- * (row-major, d per row) at npts points: point p has the tile's R
+ * (row-major, d per row) at npts = 1 or 2 points: point p has the tile's R
  * class-major at Rt[p K HC_TILE + c HC_TILE + row] and its partial at
  * Pg + p pstride (K d + K reals: R' A, then sum R; started from 0 when
- * `first`, else added to). Features in pairs of chunks, 2 x K vector
- * accumulators, rows in order; the points take turns on each pair of
- * chunks, which stays in L1 between them. */
+ * `first`, else added to). One chunk of HC_VW features at a time, K vector
+ * accumulators per point, rows in order: each row's chunk is loaded once
+ * for both points, and each R value feeds one fma (its broadcast folded
+ * into the fma). Meanwhile the nlines lines from next (the work item's
+ * next tile) are prefetched, evenly over the inner iterations, so that
+ * the next tile is in cache when it starts. */
 static void hc_tile_backward(__global const real *A, int rows, int d, int npts, const real *Rt, int first,
                              __global real *Pg, size_t pstride, __global const real *next, int nlines)
 {
-    /* the nlines lines from next (the work item's next tile) are prefetched
-     * while this tile is computed, lpi per inner iteration: the next tile
-     * is then in cache when it starts */
-    int line = 0, iters = (d + HC_BW - 1) / HC_BW * npts * rows, lpi = iters ? (nlines + iters - 1) / iters : 0;
-    for (int j0 = 0; j0 < d; j0 += HC_BW) {
-        int two = j0 + HC_VW < d, j1 = two ? j0 + HC_VW : j0;
-        for (int p = 0; p < npts; p++) {
-            __global real *Pp = Pg + p * pstride;
-            const real *Rp = Rt + p * HC_K * HC_TILE;
-            realv acc0[HC_K], acc1[HC_K];
-            for (int c = 0; c < HC_K; c++) {
-                acc0[c] = first ? (realv)0 : hc_vload(0, Pp + c * d + j0);
-                acc1[c] = first ? (realv)0 : hc_vload(0, Pp + c * d + j1);
-            }
+    int line = 0, iters = (d + HC_VW - 1) / HC_VW * rows, lpi = iters ? (nlines + iters - 1) / iters : 0;
+    __global real *P0 = Pg, *P1 = Pg + pstride;
+    const real *R0 = Rt, *R1 = Rt + HC_K * HC_TILE;
+    for (int j0 = 0; j0 < d; j0 += HC_VW) {
+        realv acc0[HC_K], acc1[HC_K];
+        for (int c = 0; c < HC_K; c++) {
+            acc0[c] = first ? (realv)0 : hc_vload(0, P0 + c * d + j0);
+            acc1[c] = first || npts < 2 ? (realv)0 : hc_vload(0, P1 + c * d + j0);
+        }
+        if (npts == 2) {
             for (int i = 0; i < rows; i++) {
-                __global const real *ai = A + (size_t)i * (size_t)d;
-                for (int q = 0; q < lpi && line < nlines; q++, line++)
-                    BLOC_PREFETCH(next + (size_t)line * HC_LINE);
-                realv u0 = hc_vload(0, ai + j0), u1 = hc_vload(0, ai + j1);
+                hc_prefetch_lines(next, &line, lpi, nlines);
+                realv u = hc_vload(0, A + (size_t)i * (size_t)d + j0);
 #pragma unroll
                 for (int c = 0; c < HC_K; c++) {
-                    realv r = (realv)Rp[c * HC_TILE + i];
-                    acc0[c] = fma(u0, r, acc0[c]);
-                    acc1[c] = fma(u1, r, acc1[c]);
+                    acc0[c] = fma(u, (realv)R0[c * HC_TILE + i], acc0[c]);
+                    acc1[c] = fma(u, (realv)R1[c * HC_TILE + i], acc1[c]);
                 }
             }
-            for (int c = 0; c < HC_K; c++) {
-                hc_vstore(acc0[c], 0, Pp + c * d + j0);
-                if (two)
-                    hc_vstore(acc1[c], 0, Pp + c * d + j1);
+        } else {
+            for (int i = 0; i < rows; i++) {
+                hc_prefetch_lines(next, &line, lpi, nlines);
+                realv u = hc_vload(0, A + (size_t)i * (size_t)d + j0);
+#pragma unroll
+                for (int c = 0; c < HC_K; c++)
+                    acc0[c] = fma(u, (realv)R0[c * HC_TILE + i], acc0[c]);
             }
+        }
+        for (int c = 0; c < HC_K; c++) {
+            hc_vstore(acc0[c], 0, P0 + c * d + j0);
+            if (npts == 2)
+                hc_vstore(acc1[c], 0, P1 + c * d + j0);
         }
     }
     for (int p = 0; p < npts; p++) {
