@@ -426,15 +426,19 @@ __kernel void hc_grad(__global const real *A, int n, int d, __global const real 
     }
 }
 
-/* gy = [sum_g P[g] + mu W, sum_g P[g] bias part] over the G partials of
- * hc_grad (m = K d + K entries each, from P + off), g in order. */
-__kernel void hc_grad_reduce(__global const real *P, int off, int G, int m, __global const real *y, real mu,
-                             __global real *gy)
+/* gy_p = [sum_g P_p[g] + mu W_p, sum_g P_p[g] bias part] for the npts = 1
+ * or 2 points p (y_p, gy_p: y1, gy1 and y2, gy2) over the G partials of
+ * hc_grad or hc_backward (m = K d + K entries each, point p's from
+ * P + p G m), g in order. One launch for both points. */
+__kernel void hc_grad_reduce(__global const real *P, int G, int m, int npts, __global const real *y1,
+                             __global const real *y2, real mu, __global real *gy1, __global real *gy2)
 {
-    int i = get_global_id(0);
-    if (i >= m)
+    int q = get_global_id(0), p = q / m, i = q % m;
+    if (p >= npts)
         return;
-    P += off;
+    __global const real *y = p ? y2 : y1;
+    __global real *gy = p ? gy2 : gy1;
+    P += (size_t)p * G * m;
     real s = P[i];
     for (int g = 1; g < G; g++)
         s += P[(size_t)g * m + i];

@@ -42,17 +42,19 @@ int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s,
     return BLOC_OK;
 }
 
-/* gy <- [sum of the G partials from P + off + mu W, their bias part]
- * (hc_grad_reduce) */
-static int sm_grad_reduce(bloc_graph_t *g, bloc_list_t list, int P, size_t off, size_t G, size_t m, int y, double mu,
-                          int gy, bloc_error_t *err)
+/* gy[p] <- [sum of the G partials of point p (from P + p G m) + mu W_p, their
+ * bias part] for the npts = 1 or 2 points y[p] (hc_grad_reduce, one
+ * launch) */
+static int sm_grad_reduce(bloc_graph_t *g, bloc_list_t list, int P, size_t G, size_t m, int npts, const int y[2],
+                          double mu, const int gy[2], bloc_error_t *err)
 {
-    bloc_node_t *nd = bloc_graph_add(g, list, "hc_grad_reduce", m, err);
+    bloc_node_t *nd = bloc_graph_add(g, list, "hc_grad_reduce", (size_t)npts * m, err);
     if (!nd)
         return err->status;
-    bloc_arg_vec(nd, P); bloc_arg_int(nd, (int)off); bloc_arg_int(nd, (int)G); bloc_arg_int(nd, (int)m);
-    bloc_arg_vec(nd, y); bloc_arg_real(nd, mu); bloc_arg_vec(nd, gy);
-    double md = (double)m;
+    bloc_arg_vec(nd, P); bloc_arg_int(nd, (int)G); bloc_arg_int(nd, (int)m); bloc_arg_int(nd, npts);
+    bloc_arg_vec(nd, y[0]); bloc_arg_vec(nd, y[npts - 1]); bloc_arg_real(nd, mu);
+    bloc_arg_vec(nd, gy[0]); bloc_arg_vec(nd, gy[npts - 1]);
+    double md = (double)npts * (double)m;
     bloc_node_cost(nd, (double)G * md + 2.0 * md, (double)g->rt->real_size * ((double)G * md + 2.0 * md));
     return BLOC_OK;
 }
@@ -109,7 +111,7 @@ static int sm_grad_rows(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t
         return st;
     if ((st = sm_backward_node(g, list, s, 1, 1, R, -1, 0, P, err)))
         return st;
-    return sm_grad_reduce(g, list, P, 0, S, m, y, mu, gy, err);
+    return sm_grad_reduce(g, list, P, S, m, 1, (int[2]){y, y}, mu, (int[2]){gy, gy}, err);
 }
 
 int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y, int mode, int wsrc, int flags,
@@ -140,7 +142,7 @@ int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, in
      * the partials written */
     double n = s->n, d = s->d, rs = (double)g->rt->real_size, md = (double)m;
     bloc_node_cost(nd, 4.0 * n * d * K + 40.0 * n * K, rs * (n * d + md + 3.0 * n + (double)G * md));
-    return sm_grad_reduce(g, list, P, 0, G, m, y, mu, gy, err);
+    return sm_grad_reduce(g, list, P, G, m, 1, (int[2]){y, y}, mu, (int[2]){gy, gy}, err);
 }
 
 int bloc_sm_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int npts, int Pv, int mode,
@@ -172,9 +174,7 @@ int bloc_sm_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s
     } else {
         st = sm_backward_node(g, list, s, 0, npts, Pv, mode, wsrc, P, err);
     }
-    for (int p = 0; p < npts && !st; p++)
-        st = sm_grad_reduce(g, list, P, (size_t)p * G * m, G, m, y[p], mu, gy[p], err);
-    return st;
+    return st ? st : sm_grad_reduce(g, list, P, G, m, npts, y, mu, gy, err);
 }
 
 int bloc_sm_fill(bloc_graph_t *g, bloc_list_t list, int v, size_t n, double value, bloc_error_t *err)

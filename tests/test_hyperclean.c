@@ -179,9 +179,9 @@ Test(hyperclean_kernels, fused_gradient)
                     bloc_arg_real(nd, 1.0 / N); bloc_arg_int(nd, OUT_CE | OUT_GX); bloc_arg_vec(nd, vce);
                     bloc_arg_vec(nd, vgx); bloc_arg_vec(nd, vP);
                     nd = kfix_node(&f, "hc_grad_reduce", NY);
-                    bloc_arg_vec(nd, vP); bloc_arg_int(nd, 0); bloc_arg_int(nd, G); bloc_arg_int(nd, NY);
-                    bloc_arg_vec(nd, vy);
-                    bloc_arg_real(nd, mu); bloc_arg_vec(nd, vg);
+                    bloc_arg_vec(nd, vP); bloc_arg_int(nd, G); bloc_arg_int(nd, NY); bloc_arg_int(nd, 1);
+                    bloc_arg_vec(nd, vy); bloc_arg_vec(nd, vy);
+                    bloc_arg_real(nd, mu); bloc_arg_vec(nd, vg); bloc_arg_vec(nd, vg);
                 } else {
                     bloc_sm_split_t sp = {.A = vA, .labels = vt, .AT = -1, .n = N, .d = D};
                     setenv("BLOC_KERNEL_SHAPE", "gpu", 1);
