@@ -16,8 +16,11 @@ typedef float real;
  *   compiler that vectorizes across work items cannot honour it and says
  *   so in the build log.
  * - BLOC_PREFETCH(p): fetch the cache line at p ahead of its use, without
- *   waiting for it (the prefetch instruction). PoCL's prefetch() does
- *   nothing, so it is clang's builtin; Oclgrind cannot run that. */
+ *   waiting for it (the prefetch instruction, locality 2: prefetcht1, to
+ *   the outer caches, leaving L1 to the data in use; on a 2-core EPYC it
+ *   took 10% to 20% more off the passes than prefetcht0). PoCL's
+ *   prefetch() does nothing, so it is clang's builtin; Oclgrind cannot
+ *   run that. */
 #if BLOC_GPU
 #define BLOC_UNROLL_8 _Pragma("unroll 8")
 #else
@@ -25,7 +28,7 @@ typedef float real;
 #endif
 #if BLOC_CPU && defined(__has_builtin)
 #if __has_builtin(__builtin_prefetch)
-#define BLOC_PREFETCH(p) __builtin_prefetch(p)
+#define BLOC_PREFETCH(p) __builtin_prefetch(p, 0, 2)
 #endif
 #endif
 #ifndef BLOC_PREFETCH
