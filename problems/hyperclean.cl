@@ -507,7 +507,7 @@ static void hc_rows_logits(__global const real *a, int L, __global const real *w
         s1[c] = s2[c] = 0;
     /* unrolled: the loads of 8 steps in flight together (each step
      * otherwise waits a full memory latency) */
-BLOC_UNROLL_8
+    BLOC_UNROLL_8
     for (int j = lane; j < L; j += HC_RL) {
         real aj = a[j];
 #pragma unroll
@@ -596,7 +596,7 @@ __kernel void hc_backward_rows(__global const real *A, int n, int d, __global co
 #pragma unroll
     for (int c = 0; c < HC_K; c++)
         acc[c] = 0;
-BLOC_UNROLL_8 /* the loads of 8 rows in flight together */
+    BLOC_UNROLL_8 /* the loads of 8 rows in flight together */
     for (int i = lo; i < hi; i++) {
         real a = j < d ? A[(size_t)i * (size_t)d + j] : (real)1;
 #pragma unroll
