@@ -117,18 +117,30 @@ Test(cache, disabled)
     bloc_runtime_release(&rt);
 }
 
+/* A fresh kernel root (BLOC_KERNEL_ROOT set to it, path in dir): the
+ * project's kernels/common.cl and a kernels/vec.cl holding vec_cl. */
+static void kernel_root(const char *tag, const char *vec_cl, char *dir, size_t size)
+{
+    char cmd[4096], path[1100];
+    bloc_test_tmpdir(tag, dir, size);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/kernels' && cp '%s/../kernels/common.cl' '%s/kernels/'", dir,
+             BLOC_TEST_DIR, dir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/kernels/vec.cl", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(vec_cl, f);
+    cr_assert_eq(fclose(f), 0);
+    setenv("BLOC_KERNEL_ROOT", dir, 1);
+}
+
 /* A kernel that does not compile: BLOC_ERR_BUILD naming the call, the code,
  * the options and the log, which points at the file and line. */
 Test(runtime, build_failure_reports_log)
 {
-    char dir[1024], cmd[4096];
-    bloc_test_tmpdir("badkernel", dir, sizeof dir);
-    snprintf(cmd, sizeof cmd,
-             "mkdir -p '%s/kernels' && cp '%s/../kernels/common.cl' '%s/kernels/' && "
-             "printf '__kernel void vec_copy(__global real *x) {\\n  x[0] = undefined_name;\\n}\\n' > '%s/kernels/vec.cl'",
-             dir, BLOC_TEST_DIR, dir, dir);
-    cr_assert_eq(system(cmd), 0);
-    setenv("BLOC_KERNEL_ROOT", dir, 1);
+    char dir[1024];
+    kernel_root("badkernel", "__kernel void vec_copy(__global real *x) {\n  x[0] = undefined_name;\n}\n", dir,
+                sizeof dir);
     bloc_runtime_t rt;
     bloc_error_t err;
     int st = build("off", &rt, &err);
@@ -153,16 +165,12 @@ static void build_with_warning(const char *want, char *out, size_t size)
     /* a source of its own each time: a driver's own program cache (NVIDIA's)
      * would otherwise return the binary without the log */
     static int nbuild;
-    char dir[1024], cmd[4096], path[1100];
-    bloc_test_tmpdir("warnkernel", dir, sizeof dir);
-    snprintf(cmd, sizeof cmd,
-             "mkdir -p '%s/kernels' && cp '%s/../kernels/common.cl' '%s/kernels/' && "
-             "printf '#warning bloc build log probe %ld.%d\n__kernel void vec_copy(__global real *x) { x[0] = 1; }\n' "
-             "> '%s/kernels/vec.cl'",
-             dir, BLOC_TEST_DIR, dir, (long)getpid(), nbuild++, dir);
-    cr_assert_eq(system(cmd), 0);
+    char dir[1024], src[256], path[1100];
+    snprintf(src, sizeof src,
+             "#warning bloc build log probe %ld.%d\n__kernel void vec_copy(__global real *x) { x[0] = 1; }\n",
+             (long)getpid(), nbuild++);
+    kernel_root("warnkernel", src, dir, sizeof dir);
     snprintf(path, sizeof path, "%s/stderr.txt", dir);
-    setenv("BLOC_KERNEL_ROOT", dir, 1);
     setenv("BLOC_BUILD_LOG", want, 1);
     fflush(stderr);
     int saved = dup(2);
