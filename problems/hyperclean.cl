@@ -223,6 +223,17 @@ static realv hc_load_lanes(__global const real *src, int cnt)
     return hc_vload(0, a);
 }
 
+/* The sample weights w_i of the cnt (1 .. HC_VW) samples i0 .. i0 + cnt - 1,
+ * one per lane (0 past cnt): sigma(x_i), the clean mask or 1 by `mode` */
+static realv hc_weights_lanes(int i0, int cnt, int mode, __global const real *wsrc)
+{
+    if (mode == HC_LEARNED)
+        return (realv)1 / ((realv)1 + exp(-hc_load_lanes(wsrc + i0, cnt)));
+    if (mode == HC_ORACLE)
+        return hc_load_lanes(wsrc + i0, cnt);
+    return (realv)1;
+}
+
 /* The head (1), (4), (6) of the cnt (1 .. HC_VW) samples i0 .. i0 + cnt - 1,
  * one per lane, from their logits z[c] (bias not yet added): the softmax
  * adds exp(z_c - max) over c in order. With HC_OUT_R the K vectors of R_i
@@ -247,11 +258,7 @@ static void hc_head_lanes(int i0, int cnt, int n, realv z[HC_K], __global const 
         zt = select(zt, z[c], isequal(tv, (realv)c));
     }
     realv cei = m + log(s) - zt; /* (1) */
-    realv w = (realv)1;
-    if (mode == HC_LEARNED)
-        w = (realv)1 / ((realv)1 + exp(-hc_load_lanes(wsrc + i0, cnt)));
-    else if (mode == HC_ORACLE)
-        w = hc_load_lanes(wsrc + i0, cnt);
+    realv w = hc_weights_lanes(i0, cnt, mode, wsrc);
     if (flags & (HC_OUT_R | HC_OUT_P)) {
         realv scale = flags & HC_OUT_P ? (realv)1 : w * inv_n;
 #pragma unroll
@@ -370,16 +377,24 @@ static void hc_tile_backward(__global const real *A, int rows, int d, int npts, 
                 hc_vstore(acc1[c], 0, P1 + c * d + j0);
         }
     }
-    for (int p = 0; p < npts; p++) {
-        __global real *Pp = Pg + p * pstride;
-        const real *Rp = Rt + p * HC_K * HC_TILE;
-        for (int c = 0; c < HC_K; c++) {
-            real s = first ? (real)0 : Pp[HC_K * d + c];
-            for (int i = 0; i < rows; i++)
-                s += Rp[c * HC_TILE + i];
-            Pp[HC_K * d + c] = s;
-        }
-    }
+    /* sum R: sum q = (point p, class c) adds the rows in order; the npts K
+     * sums go side by side (independent chains, not one after another) */
+    real s[2 * HC_K];
+    int nq = npts * HC_K;
+    for (int q = 0; q < nq; q++)
+        s[q] = first ? (real)0 : Pg[q / HC_K * pstride + HC_K * d + q % HC_K];
+    if (npts == 2)
+        for (int i = 0; i < rows; i++)
+#pragma unroll
+            for (int q = 0; q < 2 * HC_K; q++)
+                s[q] += Rt[q * HC_TILE + i];
+    else
+        for (int i = 0; i < rows; i++)
+#pragma unroll
+            for (int q = 0; q < HC_K; q++)
+                s[q] += Rt[q * HC_TILE + i];
+    for (int q = 0; q < nq; q++)
+        Pg[q / HC_K * pstride + HC_K * d + q % HC_K] = s[q];
 }
 
 __kernel void hc_grad(__global const real *A, int n, int d, __global const real *y, int mode,
@@ -468,11 +483,14 @@ __kernel void hc_backward(__global const real *A, int n, int d, __global const r
     for (int i0 = lo; i0 < hi; i0 += HC_TILE) {
         int rows = min(HC_TILE, hi - i0);
         __global const real *at = A + (size_t)i0 * (size_t)d;
-        for (int i = 0; i < rows; i++) {
-            real w = mode == HC_LEARNED ? hc_sigmoid(wsrc[i0 + i]) : mode == HC_ORACLE ? wsrc[i0 + i] : (real)1;
-            for (int p = 0; p < npts; p++)
-                for (int c = 0; c < HC_K; c++)
-                    Rt[(p * HC_K + c) * HC_TILE + i] = w * inv_n * Pin[((size_t)p * n + i0 + i) * HC_K + c]; /* (4) */
+        for (int v = 0; v < rows; v += HC_VW) {
+            real wn[HC_VW]; /* w_i / n of HC_VW rows, the weights as the heads compute them */
+            hc_vstore(hc_weights_lanes(i0 + v, min(HC_VW, rows - v), mode, wsrc) * inv_n, 0, wn);
+            for (int i = v; i < min(rows, v + HC_VW); i++)
+                for (int p = 0; p < npts; p++)
+                    for (int c = 0; c < HC_K; c++)
+                        Rt[(p * HC_K + c) * HC_TILE + i] =
+                            wn[i - v] * Pin[((size_t)p * n + i0 + i) * HC_K + c]; /* (4) */
         }
         /* the first tile is read in order first, one real per line (it
          * comes from memory at the prefetchers' pace instead of as the
