@@ -348,6 +348,7 @@ static void hc_tile_backward(__global const real *A, int rows, int d, int npts, 
     const real *R0 = Rt, *R1 = Rt + HC_K * HC_TILE;
     for (int j0 = 0; j0 < d; j0 += HC_VW) {
         realv acc0[HC_K], acc1[HC_K];
+#pragma unroll
         for (int c = 0; c < HC_K; c++) {
             acc0[c] = first ? (realv)0 : hc_vload(0, P0 + c * d + j0);
             acc1[c] = first || npts < 2 ? (realv)0 : hc_vload(0, P1 + c * d + j0);
@@ -371,11 +372,13 @@ static void hc_tile_backward(__global const real *A, int rows, int d, int npts, 
                     acc0[c] = fma(u, (realv)R0[c * HC_TILE + i], acc0[c]);
             }
         }
-        for (int c = 0; c < HC_K; c++) {
+#pragma unroll
+        for (int c = 0; c < HC_K; c++)
             hc_vstore(acc0[c], 0, P0 + c * d + j0);
-            if (npts == 2)
+        if (npts == 2)
+#pragma unroll
+            for (int c = 0; c < HC_K; c++)
                 hc_vstore(acc1[c], 0, P1 + c * d + j0);
-        }
     }
     /* sum R: sum q = (point p, class c) adds the rows in order; the npts K
      * sums go side by side (independent chains, not one after another) */
