@@ -208,6 +208,7 @@ static void hc_store_lanes(realv v, __global real *dst, int stride, int cnt)
     }
     real a[HC_VW];
     hc_vstore(v, 0, a);
+    BLOC_SCALAR_LOOP
     for (int l = 0; l < cnt; l++)
         dst[l * stride] = a[l];
 }
@@ -491,6 +492,7 @@ __kernel void hc_backward(__global const real *A, int n, int d, __global const r
             hc_vstore(hc_weights_lanes(i0 + v, min(HC_VW, rows - v), mode, wsrc) * inv_n, 0, wn);
             for (int i = v; i < min(rows, v + HC_VW); i++)
                 for (int p = 0; p < npts; p++)
+                    BLOC_SCALAR_LOOP
                     for (int c = 0; c < HC_K; c++)
                         Rt[(p * HC_K + c) * HC_TILE + i] =
                             wn[i - v] * Pin[((size_t)p * n + i0 + i) * HC_K + c]; /* (4) */
