@@ -324,6 +324,15 @@ __kernel void hc_forward(__global const real *AT, int n, int d, __global const r
  * Every sum has a fixed order (rows in index order within a tile, tiles
  * in order, groups in order): the same bits on every run. */
 #define HC_TILE 64
+/* Rows of tile k of a hc_backward work item: 16, 32, then HC_TILE. A work
+ * item's first tile comes from memory with nothing to overlap it; short
+ * first tiles start the prefetch of the next one sooner. Where tiles end
+ * changes no sum: each accumulator goes on through the partial. */
+static int hc_tile_rows(int k)
+{
+    return min(HC_TILE, 16 << min(k, 2));
+}
+
 /* Up to lpi of the nlines lines from next, from line *line on, prefetched. */
 static void hc_prefetch_lines(__global const real *next, int *line, int lpi, int nlines)
 {
@@ -467,9 +476,10 @@ __kernel void hc_grad_reduce(__global const real *P, int G, int m, int npts, __g
 /* The backward half of (5) alone, at npts = 1 or 2 points whose P (7) is
  * known (n K each, point p at Pin + p n K), with the weights `mode` of
  * now: R = (w_i / n) P (4). Rows cut as in hc_grad; each work item walks
- * its tiles and adds R' A and sum R of every point into its partials
- * (point p of item g at P + (p G + g)(K d + K)) with hc_tile_backward:
- * one pass over A for both points, each in hc_grad's order.
+ * its tiles (hc_tile_rows) and adds R' A and sum R of every point into
+ * its partials (point p of item g at P + (p G + g)(K d + K)) with
+ * hc_tile_backward: one pass over A for both points, each in hc_grad's
+ * order.
  * hc_grad_reduce adds each point's G partials. */
 __kernel void hc_backward(__global const real *A, int n, int d, __global const real *Pin, int npts, int mode,
                           __global const real *wsrc, real inv_n, __global real *P)
@@ -484,8 +494,8 @@ __kernel void hc_backward(__global const real *A, int n, int d, __global const r
         for (int p = 0; p < npts; p++)
             for (int j = 0; j < m; j++)
                 Pg[p * pstride + j] = 0;
-    for (int i0 = lo; i0 < hi; i0 += HC_TILE) {
-        int rows = min(HC_TILE, hi - i0);
+    for (int i0 = lo, k = 0; i0 < hi; i0 += hc_tile_rows(k++)) {
+        int rows = min(hc_tile_rows(k), hi - i0);
         __global const real *at = A + (size_t)i0 * (size_t)d;
         for (int v = 0; v < rows; v += HC_VW) {
             real wn[HC_VW]; /* w_i / n of HC_VW rows, the weights as the heads compute them */
@@ -504,7 +514,7 @@ __kernel void hc_backward(__global const real *A, int n, int d, __global const r
         if (i0 == lo)
             for (int e = 0; e < rows * d; e += HC_LINE)
                 (void)((__global const volatile real *)at)[e];
-        int nrows = min(HC_TILE, hi - i0 - rows);
+        int nrows = min(hc_tile_rows(k + 1), hi - i0 - rows);
         hc_tile_backward(at, rows, d, npts, Rt, i0 == lo, Pg, pstride, at + (size_t)rows * d,
                          max(nrows, 0) * d / HC_LINE);
     }
