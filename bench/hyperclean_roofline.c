@@ -10,7 +10,9 @@
  * flops / peak) with peaks from the device probe (host/probe.c: read
  * bandwidth of a 256 MiB buffer, every matrix is read from memory, no
  * credit for caches; fma throughput in the run's precision). Wall time
- * per iteration: N iterations enqueued back to back, one clFinish. Then the
+ * per iteration: N iterations enqueued back to back, one clFinish (their
+ * events give the kernel time and the device's idle time between
+ * launches within it). Then the
  * same forward and backward products through CLBlast (Sgemm on the same
  * buffers and queue), timed, checked against bloc's kernels and run twice
  * to see whether they give the same bits. The last line is JSON for
@@ -208,23 +210,44 @@ int main(int argc, char **argv)
     printf("%s on %s, %s: graph built in %.2f s, %.0f launches per iteration\n", cfg.solver->name, cfg.problem->name,
            bloc_precision_name(cfg.precision), t_build, bloc_graph_mean_launches(g, BLOC_LIST_STEP));
     int nn = g->nnodes[BLOC_LIST_STEP];
-    /* warm-up: PoCL compiles each (kernel, local size) on first launch */
-    for (int k = 0; k < 3; k++)
+    /* warm-up: PoCL compiles each (kernel, local size) on first launch; and
+     * the first back-to-back pass after a few iterations ran about 10%
+     * slower than the next ones on the EPYC, so a whole pass goes first */
+    int warm = 3 + iters;
+    for (int k = 0; k < warm; k++)
         if (bloc_graph_enqueue(g, BLOC_LIST_STEP, k, NULL, &err))
             return fail(&err);
     clFinish(rt->queue);
-    /* wall time: iters iterations back to back */
+    /* wall time: iters iterations back to back; their events split it into
+     * kernel time and the device's idle time between launches */
+    cl_event *wev = calloc((size_t)nn * (size_t)iters, sizeof *wev);
     double w0 = now_s();
     for (int k = 0; k < iters; k++)
-        if (bloc_graph_enqueue(g, BLOC_LIST_STEP, 3 + k, NULL, &err))
+        if (bloc_graph_enqueue(g, BLOC_LIST_STEP, warm + k, wev + (size_t)k * nn, &err))
             return fail(&err);
     clFinish(rt->queue);
-    double wall = (now_s() - w0) / iters;
+    double wall = (now_s() - w0) / iters, wall_busy = 0, wall_idle = 0;
+    cl_ulong prev_end = 0;
+    for (size_t e = 0; e < (size_t)nn * (size_t)iters; e++) {
+        cl_ulong a = 0, b = 0;
+        if (!wev[e])
+            continue;
+        clGetEventProfilingInfo(wev[e], CL_PROFILING_COMMAND_START, sizeof a, &a, NULL);
+        clGetEventProfilingInfo(wev[e], CL_PROFILING_COMMAND_END, sizeof b, &b, NULL);
+        clReleaseEvent(wev[e]);
+        wall_busy += 1e-9 * (double)(b - a);
+        if (prev_end && a > prev_end)
+            wall_idle += 1e-9 * (double)(a - prev_end);
+        prev_end = b;
+    }
+    free(wev);
+    wall_busy /= iters;
+    wall_idle /= iters;
     /* per node: profiled iterations */
     double *t = malloc((size_t)nn * (size_t)iters * sizeof *t), *it = malloc((size_t)iters * sizeof *it);
     cl_event *ev = malloc((size_t)nn * sizeof *ev);
     for (int k = 0; k < iters; k++) {
-        if (bloc_graph_enqueue(g, BLOC_LIST_STEP, 3 + iters + k, ev, &err))
+        if (bloc_graph_enqueue(g, BLOC_LIST_STEP, warm + iters + k, ev, &err))
             return fail(&err);
         clFinish(rt->queue);
         it[k] = 0;
@@ -268,8 +291,9 @@ int main(int argc, char **argv)
            "flops/peak); whole iteration max(...) = %.2f ms)\n", sum_f * 1e-6, sum_b * 1e-6, 1e3 * sum_bound,
            1e3 * whole);
     printf("device time per iteration: median %.2f ms, best %.2f ms (sum of kernel times; sum of the per-kernel "
-           "medians %.2f ms); wall %.2f ms (%d iterations back to back)\n", 1e3 * med_it, 1e3 * best_it, 1e3 * sum_t,
-           1e3 * wall, iters);
+           "medians %.2f ms); wall %.2f ms (%d iterations back to back: kernels %.2f ms, device idle between "
+           "launches %.2f ms)\n", 1e3 * med_it, 1e3 * best_it, 1e3 * sum_t, 1e3 * wall, iters, 1e3 * wall_busy,
+           1e3 * wall_idle);
     printf("ratio to the bound: %.2fx (median device), %.2fx (best device), %.2fx (wall)\n", med_it / sum_bound,
            best_it / sum_bound, wall / sum_bound);
     clblast_result_t cb = {0};
@@ -282,11 +306,11 @@ int main(int argc, char **argv)
                cb.bwd_err, cb.fwd_same_bits ? "yes" : "no", cb.bwd_same_bits ? "yes" : "no");
     printf("{\"device\": \"%s\", \"iters\": %d, \"launches\": %.0f, \"mflop\": %.3f, \"mbytes\": %.3f, "
            "\"bound_ms\": %.4f, \"device_median_ms\": %.4f, \"device_best_ms\": %.4f, \"wall_ms\": %.4f, "
-           "\"bw_gbs\": %.2f, \"bw_l3_gbs\": %.2f, \"fma_gflops\": %.2f, \"fma_chain_gflops\": %.2f, "
+           "\"wall_kernels_ms\": %.4f, \"wall_idle_ms\": %.4f, \"bw_gbs\": %.2f, \"bw_l3_gbs\": %.2f, \"fma_gflops\": %.2f, \"fma_chain_gflops\": %.2f, "
            "\"clblast_fwd_ms\": %.4f, \"clblast_bwd_ms\": %.4f}\n",
            rt->dev.device_name, iters, bloc_graph_mean_launches(g, BLOC_LIST_STEP), sum_f * 1e-6, sum_b * 1e-6,
            1e3 * sum_bound, 1e3 * med_it, 1e3 * best_it,
-           1e3 * wall, bw_gbs, bw_cached_gbs, peak_gflops, chain_gflops, cb.ok ? 1e3 * cb.fwd_s : -1.0,
+           1e3 * wall, 1e3 * wall_busy, 1e3 * wall_idle, bw_gbs, bw_cached_gbs, peak_gflops, chain_gflops, cb.ok ? 1e3 * cb.fwd_s : -1.0,
            cb.ok ? 1e3 * cb.bwd_s : -1.0);
     free(t);
     free(it);

@@ -63,7 +63,9 @@ man1 = [x["ms_per_iter"] for x in t if x["mode"] == "manual" and x["threads"] ==
 print(f"\n{len(b)} rounds of {b[0]['iters']} iterations; medians over rounds (best in brackets)")
 print(f"roofline bound    {bound:8.2f} ms  ({b[0]['mflop']:.0f} MFLOP, {b[0]['mbytes']:.0f} MB per iteration; "
       f"peaks {b[0]['fma_gflops']:.0f} GFLOP/s, {b[0]['bw_gbs']:.1f} GB/s)")
-print(f"bloc wall         {wall:8.2f} ms  [{best_wall:.2f}]  = {wall / bound:.2f}x the bound [{best_wall / bound:.2f}x]")
+idle = med([x.get("wall_idle_ms", float("nan")) for x in b])
+print(f"bloc wall         {wall:8.2f} ms  [{best_wall:.2f}]  = {wall / bound:.2f}x the bound [{best_wall / bound:.2f}x]; "
+      f"device idle between launches {idle:.2f} ms")
 print(f"bloc device       {dev:8.2f} ms  = {dev / bound:.2f}x the bound (sum of kernel times)")
 print(f"PyTorch manual, threads 2    {med(man):8.2f} ms  [{min(man):.2f}]  = {med(man) / wall:.2f}x bloc's wall time")
 print(f"PyTorch autograd, threads 2  {med(auto):8.2f} ms  [{min(auto):.2f}]  = {med(auto) / wall:.2f}x bloc's wall time")
