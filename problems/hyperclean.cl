@@ -314,8 +314,8 @@ __kernel void hc_forward(__global const real *AT, int n, int d, __global const r
 
 /* The gradient (5) in one pass over A, forward and backward fused. Work
  * item g of G (one per work-group) owns the rows [g per, g per + per),
- * per = ceil(n / G) rounded up to HC_ROWS, and walks them in tiles of
- * HC_TILE rows: logits of the tile (hc_logits4), its head on HC_VW
+ * per = ceil(n / G) rounded up to HC_ROWS, and walks them in tiles
+ * (hc_tile_rows): logits of the tile (hc_logits4), its head on HC_VW
  * samples at a time (hc_head_lanes; R_i kept in private memory, the
  * outputs of `flags` written as hc_forward does, except R and P), then
  * the tile's R' A and sum R added into its partial P[g] (K d + K reals)
@@ -324,10 +324,11 @@ __kernel void hc_forward(__global const real *AT, int n, int d, __global const r
  * Every sum has a fixed order (rows in index order within a tile, tiles
  * in order, groups in order): the same bits on every run. */
 #define HC_TILE 64
-/* Rows of tile k of a hc_backward work item: 16, 32, then HC_TILE. A work
- * item's first tile comes from memory with nothing to overlap it; short
- * first tiles start the prefetch of the next one sooner. Where tiles end
- * changes no sum: each accumulator goes on through the partial. */
+/* Rows of tile k of a work item of hc_grad or hc_backward: 16, 32, then
+ * HC_TILE. A work item's first tile comes from memory with nothing to
+ * overlap it; short first tiles start the prefetch of the next one sooner.
+ * Where tiles end changes no sum: each accumulator goes on through the
+ * partial, and a logit or head depends on its own row only. */
 static int hc_tile_rows(int k)
 {
     return min(HC_TILE, 16 << min(k, 2));
@@ -424,8 +425,8 @@ __kernel void hc_grad(__global const real *A, int n, int d, __global const real 
     if (lo >= hi)
         for (int j = 0; j < m; j++)
             Pg[j] = 0;
-    for (int i0 = lo; i0 < hi; i0 += HC_TILE) {
-        int rows = min(HC_TILE, hi - i0), first = i0 == lo;
+    for (int i0 = lo, k = 0; i0 < hi; i0 += hc_tile_rows(k++)) {
+        int rows = min(hc_tile_rows(k), hi - i0), first = i0 == lo;
         for (int ib = 0; ib < rows; ib += HC_ROWS) {
             /* rows past the tile repeat its last row; the head skips their lanes */
             __global const real *a0 = A + (size_t)(i0 + ib) * (size_t)d;
@@ -448,7 +449,7 @@ __kernel void hc_grad(__global const real *A, int n, int d, __global const real 
             for (int c = 0; c < HC_K; c++)
                 hc_vstore(r[c], 0, Rt + c * HC_TILE + v);
         }
-        int nrows = min(HC_TILE, hi - i0 - rows);
+        int nrows = min(hc_tile_rows(k + 1), hi - i0 - rows);
         hc_tile_backward(A + (size_t)i0 * (size_t)d, rows, d, 1, Rt, first, Pg, 0, A + (size_t)(i0 + rows) * d,
                          max(nrows, 0) * d / HC_LINE);
     }

@@ -142,8 +142,8 @@ Test(hyperclean_kernels, forward_without_blocks_refused)
 /* The gradient (5) with the head outputs, d = 48, every weight mode,
  * against the host reference of (4)-(6). CPU shape, hc_grad +
  * hc_grad_reduce with G groups: (n, G) = (13, 16): most groups empty (zero
- * partials); (301, 2): 152 rows per group, tiles of 64, 64 and 24 rows (the
- * partial carried across tiles). GPU shape, bloc_sm_grad (hc_forward_rows,
+ * partials); (301, 2): 152 rows per group, tiles of 16, 32, 64 and 40 rows
+ * (the partial carried across tiles). GPU shape, bloc_sm_grad (hc_forward_rows,
  * hc_backward_rows over 64 row chunks, hc_grad_reduce): n = 13 leaves most
  * chunks empty, n = 301 has 5 rows per chunk and a short last one. Sums of
  * up to 301 products of O(1e-1) values: within the fixture tolerance. The
