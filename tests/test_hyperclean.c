@@ -226,9 +226,9 @@ Test(hyperclean_kernels, fused_gradient)
  * at y1 (and y2) with weights x writes P (BLOC_SM_OUT_P, checked against
  * the host's softmax(z_i) - e_t), then the backward weighs it by the
  * weights of another x and adds R' A + mu W and sum R per point. CPU
- * shape: hc_backward over 16 work items, one pass for both points; n = 13
- * leaves most items empty, n = 1100 gives each 72 rows (tiles of 16, 32
- * and 24). GPU shape: hc_weigh, hc_backward_rows over 64 chunks per point.
+ * shape: hc_backward over BLOC_SM_GROUPS = 8 work items, one pass for
+ * both points; n = 13 leaves half the items empty, n = 1100 gives seven
+ * 140 rows (tiles of 16, 32, 64 and 28) and the last 120. GPU shape: hc_weigh, hc_backward_rows over 64 chunks per point.
  * Every weight mode, one and two points, fp32 and fp64, within the
  * fixture's tolerance of a double reference; a second run gives the same
  * bits. */
