@@ -143,11 +143,12 @@ Test(hyperclean_kernels, forward_without_blocks_refused)
  * against the host reference of (4)-(6). CPU shape, hc_grad +
  * hc_grad_reduce with G groups: (n, G) = (13, 16): most groups empty (zero
  * partials); (301, 2): 152 rows per group, tiles of 16, 32, 64 and 40 rows
- * (the partial carried across tiles). GPU shape, bloc_sm_grad (hc_forward_rows,
- * hc_backward_rows over 64 row chunks, hc_grad_reduce): n = 13 leaves most
- * chunks empty, n = 301 has 5 rows per chunk and a short last one. Sums of
- * up to 301 products of O(1e-1) values: within the fixture tolerance. The
- * outputs must also be the same bits on a second run. */
+ * (the partial carried across tiles). GPU shape, bloc_sm_grad
+ * (hc_forward_rows, hc_backward_rows over 64 row chunks,
+ * hc_grad_reduce): n = 13 leaves most chunks empty, n = 301 has 5 rows
+ * per chunk and a short last one. Sums of up to 301 products of O(1e-1)
+ * values: within the fixture tolerance. The outputs must also be the
+ * same bits on a second run. */
 Test(hyperclean_kernels, fused_gradient)
 {
     enum { D = 48, NY = K * D + K, NMAX = 301 };
@@ -228,7 +229,8 @@ Test(hyperclean_kernels, fused_gradient)
  * weights of another x and adds R' A + mu W and sum R per point. CPU
  * shape: hc_backward over BLOC_SM_GROUPS = 8 work items, one pass for
  * both points; n = 13 leaves half the items empty, n = 1100 gives seven
- * 140 rows (tiles of 16, 32, 64 and 28) and the last 120. GPU shape: hc_weigh, hc_backward_rows over 64 chunks per point.
+ * 140 rows (tiles of 16, 32, 64 and 28) and the last 120. GPU shape:
+ * hc_weigh, hc_backward_rows over 64 chunks per point.
  * Every weight mode, one and two points, fp32 and fp64, within the
  * fixture's tolerance of a double reference; a second run gives the same
  * bits. */
