@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config.h"
 #include "graph.h"
@@ -32,26 +31,8 @@
 #include "problem.h"
 #include "session.h"
 #include "solver.h"
+#include "timing.h"
 
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static int fail(const bloc_error_t *err)
 {
@@ -188,10 +169,10 @@ int main(int argc, char **argv)
     /* the graph as `bloc run` builds it (host/session.h): only the step
      * list is timed */
     bloc_session_t s;
-    double t0 = now_s();
+    double t0 = bloc_now_s();
     if (bloc_session_open(&s, &cfg, &err))
         return fail(&err);
-    double t_build = now_s() - t0;
+    double t_build = bloc_now_s() - t0;
     bloc_runtime_t *rt = &s.rt;
     bloc_graph_t *g = &s.g;
     bloc_peaks_t pk;
@@ -221,28 +202,17 @@ int main(int argc, char **argv)
     /* wall time: iters iterations back to back; their events split it into
      * kernel time and the device's idle time between launches */
     cl_event *wev = calloc((size_t)nn * (size_t)iters, sizeof *wev);
-    double w0 = now_s();
+    double w0 = bloc_now_s();
     for (int k = 0; k < iters; k++)
         if (bloc_graph_enqueue(g, BLOC_LIST_STEP, warm + k, wev + (size_t)k * nn, &err))
             return fail(&err);
     clFinish(rt->queue);
-    double wall = (now_s() - w0) / iters, wall_busy = 0, wall_idle = 0;
-    cl_ulong prev_end = 0;
-    for (size_t e = 0; e < (size_t)nn * (size_t)iters; e++) {
-        cl_ulong a = 0, b = 0;
-        if (!wev[e])
-            continue;
-        clGetEventProfilingInfo(wev[e], CL_PROFILING_COMMAND_START, sizeof a, &a, NULL);
-        clGetEventProfilingInfo(wev[e], CL_PROFILING_COMMAND_END, sizeof b, &b, NULL);
-        clReleaseEvent(wev[e]);
-        wall_busy += 1e-9 * (double)(b - a);
-        if (prev_end && a > prev_end)
-            wall_idle += 1e-9 * (double)(a - prev_end);
-        prev_end = b;
-    }
+    double wall = (bloc_now_s() - w0) / iters, wall_busy, wall_span;
+    bloc_events_collect(wev, (size_t)nn * (size_t)iters, &wall_busy, &wall_span);
     free(wev);
+    /* in-order queue: the span is the kernels plus the gaps between them */
+    double wall_idle = (wall_span - wall_busy) / iters;
     wall_busy /= iters;
-    wall_idle /= iters;
     /* per node: profiled iterations */
     double *t = malloc((size_t)nn * (size_t)iters * sizeof *t), *it = malloc((size_t)iters * sizeof *it);
     cl_event *ev = malloc((size_t)nn * sizeof *ev);
@@ -271,9 +241,8 @@ int main(int argc, char **argv)
         const bloc_node_t *nd = &g->nodes[BLOC_LIST_STEP][i];
         if (nd->period == BLOC_PERIOD_ONCE) /* not part of iterations k >= 1 */
             continue;
-        double med = median(t + (size_t)i * iters, iters), best = HUGE_VAL;
-        for (int k = 0; k < iters; k++)
-            best = fmin(best, t[(size_t)i * iters + k]);
+        double med, best, worst;
+        bloc_stats(t + (size_t)i * iters, iters, &med, &best, &worst);
         double bound = fmax(nd->bytes / bw, nd->flops / peak);
         sum_t += med;
         sum_bound += bound;
@@ -282,10 +251,8 @@ int main(int argc, char **argv)
         printf("%-4d %-20s %10.2f %10.2f %10.1f %10.1f %10.1f %7.2f\n", i, nd->kernel, nd->flops * 1e-6,
                nd->bytes * 1e-6, 1e6 * med, 1e6 * best, 1e6 * bound, bound > 0 ? med / bound : 0.0);
     }
-    double best_it = HUGE_VAL;
-    for (int k = 0; k < iters; k++)
-        best_it = fmin(best_it, it[k]);
-    double med_it = median(it, iters);
+    double med_it, best_it, worst_it;
+    bloc_stats(it, iters, &med_it, &best_it, &worst_it);
     double whole = fmax(sum_b / bw, sum_f / peak);
     printf("\nper iteration: %.1f MFLOP, %.1f MB; roofline bound %.2f ms (sum over kernels of max(bytes/bw, "
            "flops/peak); whole iteration max(...) = %.2f ms)\n", sum_f * 1e-6, sum_b * 1e-6, 1e3 * sum_bound,
@@ -306,12 +273,13 @@ int main(int argc, char **argv)
                cb.bwd_err, cb.fwd_same_bits ? "yes" : "no", cb.bwd_same_bits ? "yes" : "no");
     printf("{\"device\": \"%s\", \"iters\": %d, \"launches\": %.0f, \"mflop\": %.3f, \"mbytes\": %.3f, "
            "\"bound_ms\": %.4f, \"device_median_ms\": %.4f, \"device_best_ms\": %.4f, \"wall_ms\": %.4f, "
-           "\"wall_kernels_ms\": %.4f, \"wall_idle_ms\": %.4f, \"bw_gbs\": %.2f, \"bw_l3_gbs\": %.2f, \"fma_gflops\": %.2f, \"fma_chain_gflops\": %.2f, "
+           "\"wall_kernels_ms\": %.4f, \"wall_idle_ms\": %.4f, \"bw_gbs\": %.2f, \"bw_l3_gbs\": %.2f, "
+           "\"fma_gflops\": %.2f, \"fma_chain_gflops\": %.2f, "
            "\"clblast_fwd_ms\": %.4f, \"clblast_bwd_ms\": %.4f}\n",
            rt->dev.device_name, iters, bloc_graph_mean_launches(g, BLOC_LIST_STEP), sum_f * 1e-6, sum_b * 1e-6,
            1e3 * sum_bound, 1e3 * med_it, 1e3 * best_it,
-           1e3 * wall, 1e3 * wall_busy, 1e3 * wall_idle, bw_gbs, bw_cached_gbs, peak_gflops, chain_gflops, cb.ok ? 1e3 * cb.fwd_s : -1.0,
-           cb.ok ? 1e3 * cb.bwd_s : -1.0);
+           1e3 * wall, 1e3 * wall_busy, 1e3 * wall_idle, bw_gbs, bw_cached_gbs, peak_gflops, chain_gflops,
+           cb.ok ? 1e3 * cb.fwd_s : -1.0, cb.ok ? 1e3 * cb.bwd_s : -1.0);
     free(t);
     free(it);
     free(ev);

@@ -18,29 +18,6 @@
 #include "timing.h"
 
 
-/* Sums kernel time and span of one profiled iteration; releases events
- * (NULL for nodes skipped by their period). */
-static void collect(cl_event *ev, int n, double *busy, double *span)
-{
-    cl_ulong first = 0, last = 0, total = 0;
-    int seen = 0;
-    for (int i = 0; i < n; i++) {
-        if (!ev[i])
-            continue;
-        cl_ulong a = 0, b = 0;
-        clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_START, sizeof a, &a, NULL);
-        clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_END, sizeof b, &b, NULL);
-        total += b > a ? b - a : 0;
-        if (!seen++ || a < first)
-            first = a;
-        if (b > last)
-            last = b;
-        clReleaseEvent(ev[i]);
-    }
-    *busy = 1e-9 * (double)total;
-    *span = 1e-9 * (double)(last - first);
-}
-
 /* One run in progress. */
 typedef struct {
     bloc_session_t *s;
@@ -173,7 +150,7 @@ static int loop(run_t *r, const start_t *start, int *profiled, bloc_error_t *err
         if ((st = log_point(r, done, t0, start->wall0, &t, err)))
             goto out;
         if (have_events) {
-            collect(ev, nn, &busy[ns], &span[ns]);
+            bloc_events_collect(ev, (size_t)nn, &busy[ns], &span[ns]);
             ns++;
             have_events = 0;
         }

@@ -379,3 +379,24 @@ void bloc_runtime_release(bloc_runtime_t *rt)
     rt->queue = NULL;
     rt->ctx = NULL;
 }
+
+void bloc_events_collect(cl_event *ev, size_t n, double *busy, double *span)
+{
+    cl_ulong first = 0, last = 0, total = 0;
+    int seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!ev[i])
+            continue;
+        cl_ulong a = 0, b = 0;
+        clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_START, sizeof a, &a, NULL);
+        clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_END, sizeof b, &b, NULL);
+        total += b > a ? b - a : 0;
+        if (!seen++ || a < first)
+            first = a;
+        if (b > last)
+            last = b;
+        clReleaseEvent(ev[i]);
+    }
+    *busy = 1e-9 * (double)total;
+    *span = 1e-9 * (double)(last - first);
+}

@@ -73,4 +73,9 @@ int bloc_runtime_kernel(bloc_runtime_t *rt, const char *name, cl_kernel *out,
 
 void bloc_runtime_release(bloc_runtime_t *rt);
 
+/* Kernel time (sum of END - START) and span (last END - first START), in
+ * seconds, of the n profiled events ev (NULL entries skipped: nodes left
+ * out by their period); releases the events. */
+void bloc_events_collect(cl_event *ev, size_t n, double *busy, double *span);
+
 #endif
