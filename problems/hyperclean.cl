@@ -451,6 +451,7 @@ __kernel void hc_grad(__global const real *A, int n, int d, __global const real 
             real z[HC_ROWS][HC_LANES];
             hc_logits4(a0, a1, a2, a3, y, d, z);
             for (int r = 0; r < HC_ROWS; r++)
+                BLOC_SCALAR_LOOP
                 for (int c = 0; c < HC_K; c++)
                     Rt[c * HC_TILE + ib + r] = z[r][c];
         }
