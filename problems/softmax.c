@@ -20,7 +20,7 @@ int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s,
         return err->status;
     int gpu = shape == BLOC_SHAPE_GPU;
     size_t bw = BLOC_SM_BLOCK(g->rt->real_size), blocks = ((size_t)s->n + bw - 1) / bw;
-    size_t global[2] = {blocks, 1}, local[2] = {1, 1};
+    size_t global[2] = {blocks < BLOC_SM_GROUPS ? blocks : BLOC_SM_GROUPS, 1}, local[2] = {1, 1};
     if (gpu) {
         global[0] = ((size_t)s->n + ROWS_GROUP - 1) / ROWS_GROUP * ROWS_GROUP * ROWS_LANES;
         local[0] = ROWS_GROUP * ROWS_LANES;

@@ -42,7 +42,8 @@ int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s,
  * partials added in a fixed order. 8 work items: on the 2-core EPYC the
  * iteration's device time was about 10% lower than with 16 (fewer
  * partials to add, fewer first tiles read with nothing to overlap them),
- * and no worse than with 4. */
+ * and no worse than with 4. hc_forward (CPU shape) runs on as many work
+ * items, each over consecutive blocks (it prefetches the next one). */
 #define BLOC_SM_GROUPS 8
 int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int y, int mode, int wsrc, int flags,
                  int ce, int gx, double mu, int gy, bloc_error_t *err);
