@@ -526,11 +526,12 @@ __kernel void hc_backward(__global const real *A, int n, int d, __global const r
     for (int i0 = lo, k = 0; i0 < hi; i0 += hc_tile_rows(k++)) {
         int rows = min(hc_tile_rows(k), hi - i0);
         __global const real *at = A + (size_t)i0 * (size_t)d;
-        /* P of the next tile's rows, prefetched (the loads below otherwise
-         * wait on memory); then R of this tile, a contiguous copy per row */
-        int nxt = min(hc_tile_rows(k + 1), hi - i0 - rows) * HC_K;
+        /* P of the next tile's nrows rows, prefetched (the loads below
+         * otherwise wait on memory); then R of this tile, a contiguous copy
+         * per row */
+        int nrows = min(hc_tile_rows(k + 1), hi - i0 - rows);
         for (int p = 0; p < npts; p++)
-            for (int e = 0; e < nxt; e += HC_LINE)
+            for (int e = 0; e < nrows * HC_K; e += HC_LINE)
                 BLOC_PREFETCH(Pin + ((size_t)p * n + i0 + rows) * HC_K + e);
         for (int v = 0; v < rows; v += HC_VW) {
             real wn[HC_VW]; /* w_i / n of HC_VW rows, the weights as the heads compute them */
@@ -548,7 +549,6 @@ __kernel void hc_backward(__global const real *A, int n, int d, __global const r
         if (i0 == lo)
             for (int e = 0; e < rows * d; e += HC_LINE)
                 (void)((__global const volatile real *)at)[e];
-        int nrows = min(hc_tile_rows(k + 1), hi - i0 - rows);
         hc_tile_backward(at, rows, d, npts, Rt, 2 * HC_K, 1, i0 == lo, Pg, pstride, at + (size_t)rows * d,
                          max(nrows, 0) * d / HC_LINE);
     }
