@@ -227,7 +227,11 @@ Test(hyperclean_kernels, fused_gradient)
  * at y1 (and y2) with weights x writes P (BLOC_SM_OUT_P, checked against
  * the host's softmax(z_i) - e_t), then the backward weighs it by the
  * weights of another x and adds R' A + mu W and sum R per point. CPU
- * shape: hc_backward over BLOC_SM_GROUPS = 8 work items, one pass for
+ * shape: the forward over 8 work items of consecutive blocks at n = 1100
+ * (fp32: 35 blocks, seven items of 5, each prefetching its next block in
+ * the last pass, and an empty eighth; fp64: 69 blocks, 9 per item), so P
+ * checks the multi-block walk that the forward test's 2 to 4 blocks do
+ * not reach; hc_backward over BLOC_SM_GROUPS = 8 work items, one pass for
  * both points; n = 13 leaves half the items empty, n = 1100 gives seven
  * 140 rows (tiles of 16, 32, 64 and 28) and the last 120. GPU shape:
  * hc_weigh, hc_backward_rows over 64 chunks per point.
