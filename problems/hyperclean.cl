@@ -486,12 +486,15 @@ __kernel void hc_grad(__global const real *A, int n, int d, __global const real 
 /* gy_p = [sum_g P_p[g] + mu W_p, sum_g P_p[g] bias part] for the npts = 1
  * or 2 points p (y_p, gy_p: y1, gy1 and y2, gy2) over the G partials of
  * hc_grad or hc_backward (m = K d + K entries each, point p's from
- * P + p G m), g in order. One launch for both points. */
-__kernel void hc_grad_reduce(__global const real *P, int G, int m, int npts, __global const real *y1,
-                             __global const real *y2, real mu, __global real *gy1, __global real *gy2)
+ * P + p G m), g in order. One launch for both points: entry i along
+ * dimension 0, the point along dimension 1, so that consecutive work
+ * items read consecutive entries (one q / m, q % m per item made PoCL
+ * gather them). */
+__kernel void hc_grad_reduce(__global const real *P, int G, int m, __global const real *y1, __global const real *y2,
+                             real mu, __global real *gy1, __global real *gy2)
 {
-    int q = get_global_id(0), p = q / m, i = q % m;
-    if (p >= npts)
+    int i = get_global_id(0), p = get_global_id(1);
+    if (i >= m)
         return;
     __global const real *y = p ? y2 : y1;
     __global real *gy = p ? gy2 : gy1;

@@ -48,10 +48,11 @@ int bloc_sm_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s,
 static int sm_grad_reduce(bloc_graph_t *g, bloc_list_t list, int P, size_t G, size_t m, int npts, const int y[2],
                           double mu, const int gy[2], bloc_error_t *err)
 {
-    bloc_node_t *nd = bloc_graph_add(g, list, "hc_grad_reduce", (size_t)npts * m, err);
+    size_t ls = g->local_size, global[2] = {(m + ls - 1) / ls * ls, (size_t)npts}, local[2] = {ls, 1};
+    bloc_node_t *nd = bloc_graph_add2d(g, list, "hc_grad_reduce", global, local, err);
     if (!nd)
         return err->status;
-    bloc_arg_vec(nd, P); bloc_arg_int(nd, (int)G); bloc_arg_int(nd, (int)m); bloc_arg_int(nd, npts);
+    bloc_arg_vec(nd, P); bloc_arg_int(nd, (int)G); bloc_arg_int(nd, (int)m);
     bloc_arg_vec(nd, y[0]); bloc_arg_vec(nd, y[npts - 1]); bloc_arg_real(nd, mu);
     bloc_arg_vec(nd, gy[0]); bloc_arg_vec(nd, gy[npts - 1]);
     double md = (double)npts * (double)m;

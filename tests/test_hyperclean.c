@@ -180,7 +180,7 @@ Test(hyperclean_kernels, fused_gradient)
                     bloc_arg_real(nd, 1.0 / N); bloc_arg_int(nd, OUT_CE | OUT_GX); bloc_arg_vec(nd, vce);
                     bloc_arg_vec(nd, vgx); bloc_arg_vec(nd, vP);
                     nd = kfix_node(&f, "hc_grad_reduce", NY);
-                    bloc_arg_vec(nd, vP); bloc_arg_int(nd, G); bloc_arg_int(nd, NY); bloc_arg_int(nd, 1);
+                    bloc_arg_vec(nd, vP); bloc_arg_int(nd, G); bloc_arg_int(nd, NY);
                     bloc_arg_vec(nd, vy); bloc_arg_vec(nd, vy);
                     bloc_arg_real(nd, mu); bloc_arg_vec(nd, vg); bloc_arg_vec(nd, vg);
                 } else {
