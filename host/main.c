@@ -269,8 +269,10 @@ static int cmd_run(int argc, char **argv)
     printf("  F = %.9g  f = %.9g", res.values[BLOC_SLOT_F], res.values[BLOC_SLOT_LL]);
     for (int i = 0; i < res.nmetrics; i++)
         printf("  %s = %.4g", res.metric_names[i], res.values[BLOC_SLOT_METRIC0 + i]);
-    printf("\n  time per iteration: %.1f us wall, %.1f us device (profiling events, %d launches)\n",
-           1e6 * res.wall_per_iter, 1e6 * res.device_per_iter, res.launches_per_iter);
+    printf("\n  time per iteration: %.1f us wall, %.1f us device (profiling events, %d launches); "
+           "with the log points (%.3f s): %.1f us wall\n",
+           1e6 * res.step_wall_per_iter, 1e6 * res.device_per_iter, res.launches_per_iter, res.log_seconds,
+           1e6 * res.wall_per_iter);
     printf("  device memory: %zu bytes in graph vectors\n", res.device_bytes);
     printf("  start-up %.3f s (program %s, %.3f s); results in %s/\n", res.startup_seconds,
            res.program_from_cache ? "from cache" : "compiled", res.build_seconds, res.out_dir);

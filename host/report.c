@@ -181,11 +181,11 @@ int bloc_summary_write(const char *dir, const bloc_config_t *cfg, const bloc_run
     fprintf(f, ", \"sources_sha256\": \"%s\",\n    \"program_from_cache\": %s, \"build_seconds\": %.6f, \"cache_file\": ",
             rt->source_hash, rt->program_from_cache ? "true" : "false", rt->build_seconds);
     bloc_json_string(f, rt->cache_file);
-    fprintf(f, "},\n  \"timing\": {\"startup_seconds\": %.6f, \"loop_wall_seconds\": %.6f,\n"
-               "    \"wall_per_iteration_s\": %.9g, \"device_per_iteration_s\": %.9g, \"span_per_iteration_s\": %.9g,\n"
-               "    \"launches_per_iteration\": %d, \"profiled_iterations\": %d},\n",
-            res->startup_seconds, res->wall_seconds, res->wall_per_iter, res->device_per_iter, res->span_per_iter,
-            res->launches_per_iter, profiled);
+    fprintf(f, "},\n  \"timing\": {\"startup_seconds\": %.6f, \"loop_wall_seconds\": %.6f, \"log_seconds\": %.6f,\n"
+               "    \"wall_per_iteration_s\": %.9g, \"step_wall_per_iteration_s\": %.9g, \"device_per_iteration_s\": %.9g,\n"
+               "    \"span_per_iteration_s\": %.9g, \"launches_per_iteration\": %d, \"profiled_iterations\": %d},\n",
+            res->startup_seconds, res->wall_seconds, res->log_seconds, res->wall_per_iter, res->step_wall_per_iter,
+            res->device_per_iter, res->span_per_iter, res->launches_per_iter, profiled);
     fprintf(f, "  \"device_bytes\": %zu,\n", res->device_bytes);
     fprintf(f, "  \"checkpoint\": {\"every\": %ld, \"last_iteration\": ", cfg->checkpoint_every);
     json_long_or_null(f, res->last_checkpoint);

@@ -111,7 +111,7 @@ static int loop(run_t *r, const start_t *start, int *profiled, bloc_error_t *err
     double *busy = malloc((size_t)nsamples * sizeof *busy), *span = malloc((size_t)nsamples * sizeof *span);
     cl_event *ev = malloc((size_t)(nn ? nn : 1) * sizeof *ev);
     int have_events = 0, ns = 0;
-    double t0 = bloc_now_s(), t;
+    double t0 = bloc_now_s(), t, log_s = 0; /* log_s: log points' time after the first iteration */
     if (!busy || !span || !ev) {
         st = bloc_error_set(err, BLOC_ERR_NOMEM, "out of memory");
         goto out;
@@ -147,6 +147,14 @@ static int loop(run_t *r, const start_t *start, int *profiled, bloc_error_t *err
                 clFlush(s->rt.queue);
             continue;
         }
+        /* the log point's time (evaluation, files) is kept apart from the
+         * iterations': their kernels finish first */
+        cl_int rc = clFinish(s->rt.queue);
+        if (rc != CL_SUCCESS) {
+            st = bloc_cl_fail(err, "clFinish", rc);
+            goto out;
+        }
+        double t_log = bloc_now_s();
         if ((st = log_point(r, done, t0, start->wall0, &t, err)))
             goto out;
         if (have_events) {
@@ -162,11 +170,14 @@ static int loop(run_t *r, const start_t *start, int *profiled, bloc_error_t *err
         }
         if (ck_every > 0 && done % ck_every == 0 && (st = checkpoint(r, done, start->wall0 + (t - t0), err)))
             goto out;
+        log_s += bloc_now_s() - t_log;
     }
     double t_end = bloc_now_s();
     long timed = iters - k0;
     res->wall_seconds = t_end - t0;
+    res->log_seconds = log_s;
     res->wall_per_iter = timed > 1 ? (t_end - t_first) / (double)(timed - 1) : t_end - t0;
+    res->step_wall_per_iter = timed > 1 ? (t_end - t_first - log_s) / (double)(timed - 1) : res->wall_per_iter;
     double lo, hi;
     if (ns > 0) {
         bloc_stats(busy, ns, &res->device_per_iter, &lo, &hi);

@@ -50,7 +50,9 @@ typedef struct {
     const char *metric_names[BLOC_MAX_METRICS];
     int nmetrics;
     double wall_seconds;          /* iteration loop, evaluations included */
-    double wall_per_iter;         /* wall_seconds / iterations */
+    double wall_per_iter;         /* loop wall time after the first iteration / the remaining iterations */
+    double step_wall_per_iter;    /* the same without the log points' time: the iterations alone */
+    double log_seconds;           /* log points after the first iteration: evaluation, trajectory, checkpoints */
     double device_per_iter;       /* median over sampled iterations of summed kernel time */
     double span_per_iter;         /* median of (last end - first start) over sampled iterations */
     double startup_seconds;       /* runtime create + program build + graph setup */

@@ -138,10 +138,16 @@ Test(meha, result_files)
     const char *keys[] = {"\"status\": \"ok\"", "\"name\": \"meha\"", "\"name\": \"toy_merely_convex\"",
                           gpu ? "\"options\": \"-cl-std=CL1.2 -DBLOC_FP64=0 -DBLOC_CPU=0 -DBLOC_GPU=1\""
                               : "\"options\": \"-cl-std=CL1.2 -DBLOC_FP64=0 -DBLOC_CPU=1 -DBLOC_GPU=0\"",
-                          "\"driver\": ", "\"sources_sha256\": ", "\"device_per_iteration_s\": ", "\"x_err\": ",
+                          "\"driver\": ", "\"sources_sha256\": ", "\"device_per_iteration_s\": ",
+                          "\"step_wall_per_iteration_s\": ", "\"log_seconds\": ", "\"x_err\": ",
                           "\"iteration\": 500"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         cr_assert_not_null(strstr(js, keys[i]), "summary.json lacks %s:\n%s", keys[i], js);
+    /* the iterations' time is the loop's less that of log points 100 .. 500 */
+    cr_assert_gt(r.log_seconds, 0);
+    cr_assert_gt(r.step_wall_per_iter, 0);
+    cr_assert_lt(r.step_wall_per_iter, r.wall_per_iter, "step %g, with log points %g", r.step_wall_per_iter,
+                 r.wall_per_iter);
     free(csv);
     free(js);
 }
