@@ -12,7 +12,8 @@
  * credit for caches; fma throughput in the run's precision). Wall time
  * per iteration: N iterations enqueued back to back, one clFinish (their
  * events give the kernel time and the device's idle time between
- * launches within it). Then the
+ * launches within it, per node in the table's last column: the mean idle
+ * time before its launch). Then the
  * same forward and backward products through CLBlast (Sgemm on the same
  * buffers and queue), timed, checked against bloc's kernels and run twice
  * to see whether they give the same bits. The last line is JSON for
@@ -129,6 +130,28 @@ static int clblast_compare(bloc_graph_t *g, const bloc_problem_t *pb, int reps, 
     return BLOC_OK;
 }
 
+/* gap[i]: mean over the iters iterations of the device's idle time before
+ * node i, from the end of the command launched before it (events of the
+ * back-to-back pass, nn per iteration, NULL for nodes not launched) */
+static void launch_gaps(cl_event *ev, int nn, int iters, double *gap)
+{
+    cl_ulong prev_end = 0;
+    for (int i = 0; i < nn; i++)
+        gap[i] = 0;
+    for (int k = 0; k < iters; k++)
+        for (int i = 0; i < nn; i++) {
+            cl_event e = ev[(size_t)k * nn + i];
+            if (!e)
+                continue;
+            cl_ulong a = 0, b = 0;
+            clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_START, sizeof a, &a, NULL);
+            clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_END, sizeof b, &b, NULL);
+            if (prev_end && a > prev_end)
+                gap[i] += 1e-9 * (double)(a - prev_end) / iters;
+            prev_end = b;
+        }
+}
+
 int main(int argc, char **argv)
 {
     const char *path = "configs/meha_hyperclean.yaml", *device = NULL;
@@ -208,6 +231,8 @@ int main(int argc, char **argv)
             return fail(&err);
     clFinish(rt->queue);
     double wall = (bloc_now_s() - w0) / iters, wall_busy, wall_span;
+    double *gap = malloc((size_t)(nn ? nn : 1) * sizeof *gap);
+    launch_gaps(wev, nn, iters, gap);
     bloc_events_collect(wev, (size_t)nn * (size_t)iters, &wall_busy, &wall_span);
     free(wev);
     /* in-order queue: the span is the kernels plus the gaps between them */
@@ -235,8 +260,8 @@ int main(int argc, char **argv)
     }
     double bw = pk.bandwidth, peak = fp64 ? pk.flops_dp : pk.flops_sp;
     double sum_t = 0, sum_bound = 0, sum_f = 0, sum_b = 0;
-    printf("\n%-4s %-20s %10s %10s %10s %10s %10s %7s\n", "node", "kernel", "MFLOP", "MB", "median us", "best us",
-           "bound us", "ratio");
+    printf("\n%-4s %-20s %10s %10s %10s %10s %10s %7s %8s\n", "node", "kernel", "MFLOP", "MB", "median us", "best us",
+           "bound us", "ratio", "idle us");
     for (int i = 0; i < nn; i++) {
         const bloc_node_t *nd = &g->nodes[BLOC_LIST_STEP][i];
         if (nd->period == BLOC_PERIOD_ONCE) /* not part of iterations k >= 1 */
@@ -248,8 +273,8 @@ int main(int argc, char **argv)
         sum_bound += bound;
         sum_f += nd->flops;
         sum_b += nd->bytes;
-        printf("%-4d %-20s %10.2f %10.2f %10.1f %10.1f %10.1f %7.2f\n", i, nd->kernel, nd->flops * 1e-6,
-               nd->bytes * 1e-6, 1e6 * med, 1e6 * best, 1e6 * bound, bound > 0 ? med / bound : 0.0);
+        printf("%-4d %-20s %10.2f %10.2f %10.1f %10.1f %10.1f %7.2f %8.1f\n", i, nd->kernel, nd->flops * 1e-6,
+               nd->bytes * 1e-6, 1e6 * med, 1e6 * best, 1e6 * bound, bound > 0 ? med / bound : 0.0, 1e6 * gap[i]);
     }
     double med_it, best_it, worst_it;
     bloc_stats(it, iters, &med_it, &best_it, &worst_it);
@@ -283,6 +308,7 @@ int main(int argc, char **argv)
     free(t);
     free(it);
     free(ev);
+    free(gap);
     bloc_session_close(&s);
     return 0;
 }
