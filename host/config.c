@@ -853,6 +853,19 @@ static int check_events(const ctx_t *cx)
     return st;
 }
 
+/* The mark of the value of top-level `key` in the mapping root (the root's
+ * own mark when the key is absent). */
+static yaml_mark_t value_mark(yaml_document_t *doc, yaml_node_t *root, const char *key)
+{
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(doc, p->key), *v = yaml_document_get_node(doc, p->value);
+        if (k && v && k->type == YAML_SCALAR_NODE &&
+            text_is((const char *)k->data.scalar.value, k->data.scalar.length, key))
+            return v->start_mark;
+    }
+    return root->start_mark;
+}
+
 static int load_document(const ctx_t *cx, bloc_config_t *cfg)
 {
     yaml_parser_t parser;
@@ -872,6 +885,12 @@ static int load_document(const ctx_t *cx, bloc_config_t *cfg)
         st = fail(cx, start, "", "empty config (expected a mapping with problem, solver and iterations)");
     } else
         st = walk_mapping(cx, cfg, &doc, root, NULL, "");
+    /* across keys: checkpoints are taken at log points (bloc_run checks
+     * again after --set overrides, without a position) */
+    if (!st && cfg->checkpoint_every % cfg->log_every != 0)
+        st = fail(cx, value_mark(&doc, root, "checkpoint_every"), "checkpoint_every",
+                  "%ld is not a multiple of log_every = %ld (checkpoints are taken at log points)",
+                  cfg->checkpoint_every, cfg->log_every);
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     return st;

@@ -72,7 +72,9 @@
     X(bad_precision, ":5:12: precision: expected fp32 or fp64, got 'fp16'")                           \
     X(missing_iterations, ":1:1: missing required key 'iterations'")                                  \
     X(missing_solver, ":1:1: missing required key 'solver'")                                          \
-    X(missing_solver_name, ":4:3: solver: missing required key 'name'")
+    X(missing_solver_name, ":4:3: solver: missing required key 'name'")                               \
+    X(checkpoint_not_multiple, ":7:19: checkpoint_every: 150 is not a multiple of log_every = 100 "       \
+                               "(checkpoints are taken at log points)")
 
 /* Expected messages name the registries and meha's parameters through
  * {PROBLEMS}, {SOLVERS} and {MEHA_KEYS}, expanded here from the registry,
