@@ -190,15 +190,36 @@ static int forward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int sp
     return st;
 }
 
-/* mlp: gy <- grad_y at y of the split's objective from the forward
- * outputs of point `slot` (0: y1, 1: y2), ridge mu */
-static int backward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int slot, int y, double mu,
-                    int gy, bloc_error_t *err)
+/* mlp: gy <- grad_y at y of the split's objective from R (4) of point
+ * `slot` (0: y1, 1: y2) at R + slot n K and the forward's hidden rows of
+ * that point, ridge mu */
+static int backward(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int split, int R, int slot, int y,
+                    double mu, int gy, bloc_error_t *err)
 {
     hc_t *h = pb->data;
     const bloc_sm_split_t *s = &h->split[split];
-    return bloc_mlp_backward(g, list, s, &h->mlp, h->vR[split], slot * s->n * K, h->vhid[split],
-                             slot * s->n * h->mlp.H, h->vD, y, mu, gy, err);
+    return bloc_mlp_backward(g, list, s, &h->mlp, R, slot * s->n * K, h->vhid[split], slot * s->n * h->mlp.H, h->vD,
+                             y, mu, gy, err);
+}
+
+/* The gradients (5) on the train split at the npts points whose P (7) and
+ * (mlp) hidden rows the last forward left, with the weights of now: the
+ * linear model's one pass over A for both points (bloc_sm_backward), or
+ * the mlp's R = (w_i / n) P (hc_weigh) and one backward per point. */
+static int backward_from_P(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x, int npts, const int ys[2],
+                           const int gys[2], bloc_error_t *err)
+{
+    hc_t *h = pb->data;
+    int mode = weight_mode(pb, TR), wsrc = mode == BLOC_SM_ORACLE ? h->vclean : x;
+    if (!h->is_mlp)
+        return bloc_sm_backward(g, list, &h->split[TR], npts, h->vR[TR], mode, wsrc, ys, pb->params[P_MU], gys, err);
+    int R = bloc_graph_scratch(g, "hc_mlp_Rw", (size_t)npts * h->n[TR] * K, err);
+    if (R < 0)
+        return err->status;
+    int st = bloc_sm_weigh(g, list, &h->split[TR], npts, h->vR[TR], mode, wsrc, R, err);
+    for (int p = 0; p < npts && !st; p++)
+        st = backward(pb, g, list, TR, R, p, ys[p], pb->params[P_MU], gys[p], err);
+    return st;
 }
 
 /* The gradient (5) at (x, y) on a split in one pass (softmax.h), gx (6)
@@ -223,7 +244,7 @@ static int gradient(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int s
     int dummy = h->vce2; /* n_train reals nobody reads */
     int st = forward(pb, g, list, split, x, y, -1, OUT_R | (gx >= 0 ? OUT_GX : 0), h->vR[split], dummy,
                      gx >= 0 ? gx : dummy, dummy, err);
-    return st ? st : backward(pb, g, list, split, 0, y, mu, gy, err);
+    return st ? st : backward(pb, g, list, split, h->vR[split], 0, y, mu, gy, err);
 }
 
 /* The UL F depends on y only: grad_x F = 0; grad_y F from the validation split. */
@@ -236,10 +257,11 @@ static int grad_ul(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, int x,
 
 /* grad2 hook (problem.h): at (x, y1) and (x, y2), any output -1 = not
  * needed. A point whose gy is asked for gets the fused gradient (gx with
- * it); the points that need gx only share one hc_forward pass, which in
- * the linear model also leaves their P (7) in vR[TR]. A call with
- * pb->same_points at those points asking for gy only reuses them: the
- * gradient (5) at the new x without a forward pass (bloc_sm_backward). */
+ * it); the points that need gx only share one forward pass, which also
+ * leaves their P (7) in vR[TR] (and the mlp's hidden rows in vhid[TR]). A
+ * call with pb->same_points at those points asking for gy only reuses
+ * them: the gradient (5) at the new x without a forward pass
+ * (backward_from_P). */
 static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y1, int y2,
                  int gx1, int gy1, int gx2, int gy2, bloc_error_t *err)
 {
@@ -252,9 +274,8 @@ static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_lev
     int kept[2] = {h->P_pts[0], h->P_pts[1]};
     h->P_pts[0] = h->P_pts[1] = -1;
     if (pb->same_points && gx1 < 0 && gx2 < 0 && gy1 >= 0 && y1 == kept[0] && (y2 < 0 || y2 == kept[1])) {
-        int mode = weight_mode(pb, TR), ys[2] = {y1, y2}, gys[2] = {gy1, gy2};
-        return bloc_sm_backward(g, list, &h->split[TR], y2 >= 0 && gy2 >= 0 ? 2 : 1, h->vR[TR], mode,
-                                mode == BLOC_SM_ORACLE ? h->vclean : x, ys, pb->params[P_MU], gys, err);
+        int ys[2] = {y1, y2}, gys[2] = {gy1, gy2};
+        return backward_from_P(pb, g, list, x, y2 >= 0 && gy2 >= 0 ? 2 : 1, ys, gys, err);
     }
     int pts[2][3] = {{y1, gx1, gy1}, {y2, gx2, gy2}}, only_gx[2], nf = 0;
     int dummy = h->vce2; /* n reals nobody reads */
@@ -268,13 +289,10 @@ static int grad2(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_lev
     if (st || nf == 0)
         return st;
     int a = only_gx[0], b = only_gx[nf - 1];
-    if (!h->is_mlp) {
-        h->P_pts[0] = pts[a][0];
-        h->P_pts[1] = nf == 2 ? pts[b][0] : -1;
-    }
-    return forward(pb, g, list, TR, x, pts[a][0], nf == 2 ? pts[b][0] : -1,
-                   OUT_GX | (h->is_mlp ? 0 : BLOC_SM_OUT_P), h->vR[TR], dummy, pts[a][1], nf == 2 ? pts[b][1] : dummy,
-                   err);
+    h->P_pts[0] = pts[a][0];
+    h->P_pts[1] = nf == 2 ? pts[b][0] : -1;
+    return forward(pb, g, list, TR, x, pts[a][0], nf == 2 ? pts[b][0] : -1, OUT_GX | BLOC_SM_OUT_P, h->vR[TR], dummy,
+                   pts[a][1], nf == 2 ? pts[b][1] : dummy, err);
 }
 
 static int grad(bloc_problem_t *pb, bloc_graph_t *g, bloc_list_t list, bloc_level_t level, int x, int y, int gx,

@@ -631,9 +631,9 @@ hc_forward_rows(__global const real *A, int n, int d, __global const real *y1, _
     }
 }
 
-/* GPU shape: R (4) from P (7) at the weights of now, R[q] = (w_i / n) P[q]
- * over the npts n K entries (npts points of n K; sample i = (q / K) mod n),
- * for hc_backward_rows. */
+/* R (4) from P (7) at the weights of now, R[q] = (w_i / n) P[q] over the
+ * npts n K entries (npts points of n K; sample i = (q / K) mod n), for
+ * hc_backward_rows (GPU shape) and the two-layer model's backward. */
 __kernel void hc_weigh(__global const real *P, int n, int npts, int mode, __global const real *wsrc, real inv_n,
                        __global real *R)
 {

@@ -111,7 +111,7 @@ __kernel void mlp_head(__global const real *hid, int hoff, int n, int H, __globa
     for (int r = 0; r < MLP_ROWS && i0 + r < n; r++) {
         real rr[HC_K];
         hc_head(i0 + r, n, z[r], b2, mode, wsrc, t, inv_n, flags, rr, ce + ceoff, gx);
-        if (flags & HC_OUT_R)
+        if (flags & (HC_OUT_R | HC_OUT_P))
             for (int c = 0; c < HC_K; c++)
                 R[roff + (size_t)(i0 + r) * HC_K + c] = rr[c];
     }
@@ -368,7 +368,7 @@ mlp_head_rows(__global const real *hid, int hoff, int n, int H, __global const r
         for (int c = 0; c < HC_K; c++)
             zs[c] = zl[r][c];
         hc_head(i, n, zs, W2 + (size_t)HC_K * H + H, mode, wsrc, t, inv_n, flags, rr, ce + ceoff, gx);
-        if (flags & HC_OUT_R)
+        if (flags & (HC_OUT_R | HC_OUT_P))
             for (int c = 0; c < HC_K; c++)
                 R[roff + (size_t)i * HC_K + c] = rr[c];
     }

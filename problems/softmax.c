@@ -161,21 +161,28 @@ int bloc_sm_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s
     int st;
     if (shape == BLOC_SHAPE_GPU) {
         /* R = (w_i / n) P (hc_weigh), then hc_backward_rows */
-        size_t nk = (size_t)s->n * K * (size_t)npts;
         snprintf(name, sizeof name, "sm_Rw_%d_%d", s->n, npts);
-        int R = bloc_graph_scratch(g, name, nk, err);
-        bloc_node_t *nd = R < 0 ? NULL : bloc_graph_add(g, list, "hc_weigh", nk, err);
-        if (!nd)
+        int R = bloc_graph_scratch(g, name, (size_t)s->n * K * (size_t)npts, err);
+        if (R < 0 || (st = bloc_sm_weigh(g, list, s, npts, Pv, mode, wsrc, R, err)))
             return err->status;
-        bloc_arg_vec(nd, Pv); bloc_arg_int(nd, s->n); bloc_arg_int(nd, npts); bloc_arg_int(nd, mode);
-        bloc_arg_vec(nd, wsrc); bloc_arg_real(nd, 1.0 / s->n); bloc_arg_vec(nd, R);
-        bloc_node_cost(nd, 2.0 * (double)nk + 4.0 * npts * s->n,
-                       (double)g->rt->real_size * (2.0 * (double)nk + s->n));
         st = sm_backward_node(g, list, s, 1, npts, R, -1, 0, P, err);
     } else {
         st = sm_backward_node(g, list, s, 0, npts, Pv, mode, wsrc, P, err);
     }
     return st ? st : sm_grad_reduce(g, list, P, G, m, npts, y, mu, gy, err);
+}
+
+int bloc_sm_weigh(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int npts, int P, int mode, int wsrc,
+                  int R, bloc_error_t *err)
+{
+    size_t nk = (size_t)s->n * K * (size_t)npts;
+    bloc_node_t *nd = bloc_graph_add(g, list, "hc_weigh", nk, err);
+    if (!nd)
+        return err->status;
+    bloc_arg_vec(nd, P); bloc_arg_int(nd, s->n); bloc_arg_int(nd, npts); bloc_arg_int(nd, mode);
+    bloc_arg_vec(nd, wsrc); bloc_arg_real(nd, 1.0 / s->n); bloc_arg_vec(nd, R);
+    bloc_node_cost(nd, 2.0 * (double)nk + 4.0 * npts * s->n, (double)g->rt->real_size * (2.0 * (double)nk + s->n));
+    return BLOC_OK;
 }
 
 int bloc_sm_fill(bloc_graph_t *g, bloc_list_t list, int v, size_t n, double value, bloc_error_t *err)

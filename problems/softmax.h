@@ -55,6 +55,10 @@ int bloc_sm_grad(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, in
  * no forward pass when y did not change. */
 int bloc_sm_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int npts, int P, int mode,
                      int wsrc, const int y[2], double mu, const int gy[2], bloc_error_t *err);
+/* R <- (w_i / n) P (hc_weigh) for npts points of n K entries (point p at
+ * P + p n K and R + p n K), weights `mode` read from wsrc now */
+int bloc_sm_weigh(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, int npts, int P, int mode, int wsrc,
+                  int R, bloc_error_t *err);
 /* v[0 .. n) <- value */
 int bloc_sm_fill(bloc_graph_t *g, bloc_list_t list, int v, size_t n, double value, bloc_error_t *err);
 /* Nesterov step at the look-ahead v with gradient gr: y+ = v - s gr,
