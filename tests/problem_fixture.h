@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "problem.h"
+#include "solvers/firstorder.h"
 
 typedef struct {
     kfix_t f;
@@ -164,6 +165,46 @@ static inline void pfix_grad2_check(pfix_t *h, int gxp, int alone_bits)
         }
         free(a); free(b); free(c); free(dd);
     }
+}
+
+/* MEHA's reuse of a forward (a problem with pb.same_points support): grad2
+ * asks for grad_x phi only at (x, y) and (x, y2) (into gx[2], gx[3]), x
+ * changes (copied from xb), then grad2 with pb.same_points asks for
+ * grad_y f at the same points (gy[2], gy[3]), then at the points swapped
+ * (gy[1] at y2, gy[0] at y: no reuse, full gradients). *reuse and
+ * *swapped: the index of the first node of the last two calls. */
+static inline void pfix_reuse_nodes(pfix_t *h, int y2, int xb, int *reuse, int *swapped)
+{
+    const bloc_problem_desc_t *d = h->d;
+    bloc_error_t *e = &h->f.err;
+    bloc_graph_t *g = &h->f.g;
+    bloc_list_t L = BLOC_LIST_STEP;
+    cr_assert_eq(d->grad2(&h->pb, g, L, BLOC_LL, h->x, h->y, y2, h->gx[2], -1, h->gx[3], -1, e), BLOC_OK);
+    cr_assert_eq(bloc_fo_copy(g, xb, h->x, h->pb.nx, e), BLOC_OK); /* x changes */
+    *reuse = g->nnodes[L];
+    h->pb.same_points = 1;
+    cr_assert_eq(d->grad2(&h->pb, g, L, BLOC_LL, h->x, h->y, y2, -1, h->gy[2], -1, h->gy[3], e), BLOC_OK, "%s",
+                 e->message);
+    *swapped = g->nnodes[L];
+    cr_assert_eq(d->grad2(&h->pb, g, L, BLOC_LL, h->x, y2, h->y, -1, h->gy[1], -1, h->gy[0], e), BLOC_OK);
+    h->pb.same_points = 0;
+}
+
+/* Runs the nodes of pfix_reuse_nodes at x, y and, after x changes, at
+ * xb = 1.5 - 0.5 x and y2 = -0.5 y + 0.01 (x and y are overwritten). */
+static inline void pfix_reuse_run(pfix_t *h, int y2, int xb, double *x, double *y)
+{
+    bloc_error_t *e = &h->f.err;
+    bloc_graph_t *g = &h->f.g;
+    cr_assert_eq(bloc_graph_write(g, h->x, x, e), BLOC_OK);
+    cr_assert_eq(bloc_graph_write(g, h->y, y, e), BLOC_OK);
+    for (size_t i = 0; i < h->pb.nx; i++)
+        x[i] = 1.5 - 0.5 * x[i];
+    cr_assert_eq(bloc_graph_write(g, xb, x, e), BLOC_OK);
+    for (size_t i = 0; i < h->pb.ny; i++)
+        y[i] = -0.5 * y[i] + 0.01;
+    cr_assert_eq(bloc_graph_write(g, y2, y, e), BLOC_OK);
+    kfix_run(&h->f, 0);
 }
 
 #endif

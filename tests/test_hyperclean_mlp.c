@@ -15,7 +15,6 @@
 #include "config.h"
 #include "problem.h"
 #include "run.h"
-#include "solvers/firstorder.h"
 #include "support.h"
 
 #define K 10
@@ -340,35 +339,17 @@ Test(mlp_problem, grad2_again_reuses_the_forward)
         hcfix_t h;
         setenv("BLOC_KERNEL_SHAPE", shapes[sh], 1);
         hcfix_init(&h, precs[pi], 21, BLOC_MLP_RELU);
-        bloc_error_t *e = &h.f.err;
         bloc_graph_t *g = &h.f.g;
-        const bloc_problem_desc_t *d = h.pb.desc;
-        int y2 = kfix_vec(&h.f, "y_two", h.pb.ny, NULL), xb = kfix_vec(&h.f, "x_b", h.pb.nx, NULL);
-        cr_assert_eq(d->grad2(&h.pb, g, BLOC_LIST_STEP, BLOC_LL, h.x, h.y, y2, h.gx[2], -1, h.gx[3], -1, e), BLOC_OK);
-        cr_assert_eq(bloc_fo_copy(g, xb, h.x, h.pb.nx, e), BLOC_OK); /* x changes */
-        int first = g->nnodes[BLOC_LIST_STEP];
-        h.pb.same_points = 1;
-        cr_assert_eq(d->grad2(&h.pb, g, BLOC_LIST_STEP, BLOC_LL, h.x, h.y, y2, -1, h.gy[2], -1, h.gy[3], e), BLOC_OK,
-                     "%s", e->message);
-        cr_assert_str_eq(g->nodes[BLOC_LIST_STEP][first].kernel, "hc_weigh", "%s shape", shapes[sh]);
-        for (int i = first; i < g->nnodes[BLOC_LIST_STEP]; i++)
-            cr_assert_str_neq(g->nodes[BLOC_LIST_STEP][i].kernel, layer1[sh], "a forward pass in the reuse");
-        int swapped = g->nnodes[BLOC_LIST_STEP];
-        cr_assert_eq(d->grad2(&h.pb, g, BLOC_LIST_STEP, BLOC_LL, h.x, y2, h.y, -1, h.gy[1], -1, h.gy[0], e), BLOC_OK);
-        h.pb.same_points = 0;
+        int y2 = kfix_vec(&h.f, "y_two", h.pb.ny, NULL), xb = kfix_vec(&h.f, "x_b", h.pb.nx, NULL), first, swapped;
+        pfix_reuse_nodes(&h, y2, xb, &first, &swapped);
         unsetenv("BLOC_KERNEL_SHAPE");
+        cr_assert_str_eq(g->nodes[BLOC_LIST_STEP][first].kernel, "hc_weigh", "%s shape", shapes[sh]);
+        for (int i = first; i < swapped; i++)
+            cr_assert_str_neq(g->nodes[BLOC_LIST_STEP][i].kernel, layer1[sh], "a forward pass in the reuse");
         cr_assert_str_eq(g->nodes[BLOC_LIST_STEP][swapped].kernel, layer1[sh], "other points: no reuse");
         double *x = malloc(h.pb.nx * sizeof *x), *y = malloc(h.pb.ny * sizeof *y);
         random_point(&h, x, y);
-        cr_assert_eq(bloc_graph_write(g, h.x, x, e), BLOC_OK);
-        cr_assert_eq(bloc_graph_write(g, h.y, y, e), BLOC_OK);
-        for (size_t i = 0; i < h.pb.nx; i++)
-            x[i] = 1.5 - 0.5 * x[i];
-        cr_assert_eq(bloc_graph_write(g, xb, x, e), BLOC_OK);
-        for (size_t i = 0; i < h.pb.ny; i++)
-            y[i] = -0.5 * y[i] + 0.01;
-        cr_assert_eq(bloc_graph_write(g, y2, y, e), BLOC_OK);
-        kfix_run(&h.f, 0);
+        pfix_reuse_run(&h, y2, xb, x, y);
         for (int k = 0; k < 2; k++) {
             double *reused = kfix_read(&h.f, h.gy[2 + k]), *full = kfix_read(&h.f, h.gy[k]);
             cr_assert_eq(memcmp(reused, full, h.pb.ny * sizeof *full), 0, "grad_y f at point %d (%s shape, %s)",
