@@ -81,11 +81,17 @@ int bloc_mlp_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s
     return BLOC_OK;
 }
 
-/* out[ooff + j] = sum_i X[xoff + i m + j], j < m (mlp_colsum) */
+/* out[ooff + j] = sum_i X[xoff + i m + j], j < m (mlp_colsum; CPU shape mlp_colsum_vec) */
 static int colsum(bloc_graph_t *g, bloc_list_t list, int X, int xoff, int n, int m, int out, int ooff,
                   bloc_error_t *err)
 {
-    bloc_node_t *nd = bloc_graph_add(g, list, "mlp_colsum", (size_t)m, err);
+    bloc_shape_t shape;
+    if (bloc_kernel_shape(&g->rt->dev, &shape, err))
+        return err->status;
+    /* CPU shape: HC_VW columns per work item (16 in fp32, 8 in fp64) */
+    size_t vw = g->rt->precision == BLOC_FP64 ? 8 : 16, chunks = ((size_t)m + vw - 1) / vw;
+    bloc_node_t *nd = shape == BLOC_SHAPE_GPU ? bloc_graph_add(g, list, "mlp_colsum", (size_t)m, err)
+                                              : bloc_graph_add(g, list, "mlp_colsum_vec", chunks, err);
     if (!nd)
         return err->status;
     bloc_arg_vec(nd, X); bloc_arg_int(nd, xoff); bloc_arg_int(nd, n); bloc_arg_int(nd, m); bloc_arg_vec(nd, out);
@@ -94,12 +100,19 @@ static int colsum(bloc_graph_t *g, bloc_list_t list, int X, int xoff, int n, int
     return BLOC_OK;
 }
 
-/* (M4) D, then grad_b1 of (M5): the same nodes in both shapes */
+/* (M4) D, then grad_b1 of (M5); each shape its kernels (one entry or one row of D per work item) */
 static int back_hidden_and_b1(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, const bloc_mlp_t *m,
                               int R, int roff, int hid, int hoff, int D, int y, int gy, bloc_error_t *err)
 {
     double n = s->n, H = m->H, rs = (double)g->rt->real_size;
-    bloc_node_t *nd = bloc_graph_add(g, list, "mlp_back_hidden", (size_t)s->n * (size_t)m->H, err);
+    bloc_shape_t shape;
+    if (bloc_kernel_shape(&g->rt->dev, &shape, err))
+        return err->status;
+    /* GPU shape: one entry per work item, h along dimension 0 (coalesced);
+     * CPU shape: one row of D per work item, in vectors */
+    size_t ls = g->local_size, gl[2] = {round_up((size_t)m->H, ls), (size_t)s->n}, lo[2] = {ls, 1};
+    bloc_node_t *nd = shape == BLOC_SHAPE_GPU ? bloc_graph_add2d(g, list, "mlp_back_hidden", gl, lo, err)
+                                              : bloc_graph_add(g, list, "mlp_back_hidden_rows", (size_t)s->n, err);
     if (!nd)
         return err->status;
     bloc_arg_vec(nd, R); bloc_arg_int(nd, roff); bloc_arg_vec(nd, y); bloc_arg_int(nd, s->d);

@@ -117,20 +117,52 @@ __kernel void mlp_head(__global const real *hid, int hoff, int n, int H, __globa
     }
 }
 
-/* (M4): D[e] for e = i H + h < n H, from R + roff and the hidden rows at hoff */
+/* (M4): D[e] for e = i H + h < n H, from R + roff and the hidden rows at
+ * hoff; hidden unit h along dimension 0, sample i along dimension 1, so
+ * that consecutive work items read consecutive entries of W2 and of the
+ * hidden rows (one e / H, e % H per item made PoCL gather them) */
 __kernel void mlp_back_hidden(__global const real *R, int roff, __global const real *y, int d, int H,
                               __global const real *hid, int hoff, int act, int n, __global real *D)
 {
-    int e = get_global_id(0);
-    if (e >= n * H)
+    int h = get_global_id(0), i = get_global_id(1);
+    if (h >= H || i >= n)
         return;
-    int i = e / H, h = e % H;
+    int e = i * H + h;
     __global const real *W2 = y + (size_t)H * (size_t)d;
     __global const real *r = R + roff + (size_t)i * HC_K;
     real s = 0;
     for (int c = 0; c < HC_K; c++)
         s = fma(r[c], W2[c * H + h], s);
     D[e] = act == MLP_RELU && !(hid[hoff + e] > (real)0) ? (real)0 : s;
+}
+
+/* (M4) in the CPU shape: work item i < n writes row i of D, HC_VW hidden
+ * units at a time, each entry the K fmas of mlp_back_hidden in the same
+ * order (the same bits). One item per entry spent its time in PoCL's
+ * per-work-group overhead (n H / 64 groups: 3.4 ms on the 2-core EPYC
+ * for n = 5000, H = 300, at 10x its bound). */
+__kernel void mlp_back_hidden_rows(__global const real *R, int roff, __global const real *y, int d, int H,
+                                   __global const real *hid, int hoff, int act, int n, __global real *D)
+{
+    int i = get_global_id(0);
+    if (i >= n)
+        return;
+    __global const real *W2 = y + (size_t)H * (size_t)d, *r = R + roff + (size_t)i * HC_K;
+    __global const real *hr = hid + hoff + (size_t)i * H;
+    __global real *dr = D + (size_t)i * H;
+    real rc[HC_K];
+    for (int c = 0; c < HC_K; c++)
+        rc[c] = r[c];
+    for (int h0 = 0; h0 < H; h0 += HC_VW) {
+        int cnt = min(HC_VW, H - h0);
+        realv s = (realv)0;
+#pragma unroll
+        for (int c = 0; c < HC_K; c++)
+            s = fma((realv)rc[c], hc_load_lanes(W2 + c * H + h0, cnt), s);
+        if (act == MLP_RELU)
+            s = select((realv)0, s, hc_load_lanes(hr + h0, cnt) > (realv)0);
+        hc_store_lanes(s, dr + h0, 1, cnt);
+    }
 }
 
 /* (M3): item q < ceil(H / HC_VW) owns hidden units [q HC_VW, q HC_VW +
@@ -187,6 +219,22 @@ __kernel void mlp_colsum(__global const real *D, int doff, int n, int m, __globa
     for (int i = 0; i < n; i++)
         s += D[doff + (size_t)i * m + j];
     out[ooff + j] = s;
+}
+
+/* mlp_colsum in the CPU shape: work item q owns columns [q HC_VW, q HC_VW
+ * + HC_VW) of the first m, as one vector, samples in index order (the
+ * same bits). One column per item walked D down a column, one cache line
+ * per row and item. */
+__kernel void mlp_colsum_vec(__global const real *D, int doff, int n, int m, __global real *out, int ooff)
+{
+    int j0 = get_global_id(0) * HC_VW;
+    if (j0 >= m)
+        return;
+    int cnt = min(HC_VW, m - j0);
+    realv s = (realv)0;
+    for (int i = 0; i < n; i++)
+        s += hc_load_lanes(D + doff + (size_t)i * m + j0, cnt);
+    hc_store_lanes(s, out + ooff + j0, 1, cnt);
 }
 
 /* (M5) grad_W1 = D' A + mu W1: item (q, b) owns features [2 q HC_VW,
