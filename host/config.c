@@ -693,6 +693,21 @@ static scalar_t node_scalar(const yaml_node_t *node)
 }
 
 /* Sets the key at slot s from a YAML node: a scalar, or a mapping for sections. */
+/* Index of the pair of mapping `map` whose key is the scalar `key`; the
+ * pair count when there is none. */
+static size_t find_key(yaml_document_t *doc, yaml_node_t *map, const char *key)
+{
+    yaml_node_pair_t *pairs = map->data.mapping.pairs.start;
+    size_t npairs = (size_t)(map->data.mapping.pairs.top - pairs);
+    for (size_t i = 0; i < npairs; i++) {
+        yaml_node_t *k = yaml_document_get_node(doc, pairs[i].key);
+        if (k && k->type == YAML_SCALAR_NODE &&
+            text_is((const char *)k->data.scalar.value, k->data.scalar.length, key))
+            return i;
+    }
+    return npairs;
+}
+
 static int walk_mapping(const ctx_t *cx, bloc_config_t *cfg, yaml_document_t *doc, yaml_node_t *map,
                         const field_t *sec, const char *path);
 
@@ -734,14 +749,8 @@ static int walk_mapping(const ctx_t *cx, bloc_config_t *cfg, yaml_document_t *do
     int named = sec && (sec->kind == F_PROBLEM || sec->kind == F_SOLVER);
 
     /* the name selects the parameter table: handle it first, wherever it is */
-    size_t name_pair = npairs;
+    size_t name_pair = named ? find_key(doc, map, "name") : npairs;
     if (named) {
-        for (size_t i = 0; i < npairs && name_pair == npairs; i++) {
-            yaml_node_t *k = yaml_document_get_node(doc, pairs[i].key);
-            if (k && k->type == YAML_SCALAR_NODE &&
-                text_is((const char *)k->data.scalar.value, k->data.scalar.length, "name"))
-                name_pair = i;
-        }
         if (name_pair == npairs)
             return fail(cx, map->start_mark, path, "missing required key 'name'");
         slot_t s = {.f = name_field, .index = -1};
@@ -853,19 +862,6 @@ static int check_events(const ctx_t *cx)
     return st;
 }
 
-/* The mark of the value of top-level `key` in the mapping root (the root's
- * own mark when the key is absent). */
-static yaml_mark_t value_mark(yaml_document_t *doc, yaml_node_t *root, const char *key)
-{
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(doc, p->key), *v = yaml_document_get_node(doc, p->value);
-        if (k && v && k->type == YAML_SCALAR_NODE &&
-            text_is((const char *)k->data.scalar.value, k->data.scalar.length, key))
-            return v->start_mark;
-    }
-    return root->start_mark;
-}
-
 static int load_document(const ctx_t *cx, bloc_config_t *cfg)
 {
     yaml_parser_t parser;
@@ -887,10 +883,15 @@ static int load_document(const ctx_t *cx, bloc_config_t *cfg)
         st = walk_mapping(cx, cfg, &doc, root, NULL, "");
     /* across keys: checkpoints are taken at log points (bloc_run checks
      * again after --set overrides, without a position) */
-    if (!st && cfg->checkpoint_every % cfg->log_every != 0)
-        st = fail(cx, value_mark(&doc, root, "checkpoint_every"), "checkpoint_every",
+    if (!st && cfg->checkpoint_every % cfg->log_every != 0) {
+        yaml_node_pair_t *pairs = root->data.mapping.pairs.start;
+        size_t at = find_key(&doc, root, "checkpoint_every");
+        yaml_node_t *v = pairs + at < root->data.mapping.pairs.top ? yaml_document_get_node(&doc, pairs[at].value)
+                                                                    : NULL;
+        st = fail(cx, v ? v->start_mark : root->start_mark, "checkpoint_every",
                   "%ld is not a multiple of log_every = %ld (checkpoints are taken at log points)",
                   cfg->checkpoint_every, cfg->log_every);
+    }
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     return st;
