@@ -44,6 +44,12 @@ static size_t round_up(size_t n, size_t m)
     return (n + m - 1) / m * m;
 }
 
+/* HC_VW of the program: reals per vector (16 in fp32, 8 in fp64) */
+static size_t vec_width(const bloc_graph_t *g)
+{
+    return g->rt->precision == BLOC_FP64 ? 8 : 16;
+}
+
 int bloc_mlp_forward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *s, const bloc_mlp_t *m, int y,
                      int hid, int hoff, int mode, int wsrc, int flags, int R, int roff, int ce, int ceoff, int gx,
                      bloc_error_t *err)
@@ -88,8 +94,8 @@ static int colsum(bloc_graph_t *g, bloc_list_t list, int X, int xoff, int n, int
     bloc_shape_t shape;
     if (bloc_kernel_shape(&g->rt->dev, &shape, err))
         return err->status;
-    /* CPU shape: HC_VW columns per work item (16 in fp32, 8 in fp64) */
-    size_t vw = g->rt->precision == BLOC_FP64 ? 8 : 16, chunks = ((size_t)m + vw - 1) / vw;
+    /* CPU shape: HC_VW columns per work item */
+    size_t vw = vec_width(g), chunks = ((size_t)m + vw - 1) / vw;
     bloc_node_t *nd = shape == BLOC_SHAPE_GPU ? bloc_graph_add(g, list, "mlp_colsum", (size_t)m, err)
                                               : bloc_graph_add(g, list, "mlp_colsum_vec", chunks, err);
     if (!nd)
@@ -177,7 +183,7 @@ int bloc_mlp_backward(bloc_graph_t *g, bloc_list_t list, const bloc_sm_split_t *
         return err->status;
     if (shape == BLOC_SHAPE_GPU)
         return mlp_backward_tiled(g, list, s, m, R, roff, hid, hoff, D, y, mu, gy, err);
-    size_t vw = g->rt->precision == BLOC_FP64 ? 8 : 16, one[2] = {1, 1};
+    size_t vw = vec_width(g), one[2] = {1, 1};
     /* (M3) */
     size_t gw2[2] = {((size_t)m->H + vw - 1) / vw + 1, 1};
     bloc_node_t *nd = bloc_graph_add2d(g, list, "mlp_back_w2", gw2, one, err);

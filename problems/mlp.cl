@@ -117,10 +117,10 @@ __kernel void mlp_head(__global const real *hid, int hoff, int n, int H, __globa
     }
 }
 
-/* (M4): D[e] for e = i H + h < n H, from R + roff and the hidden rows at
- * hoff; hidden unit h along dimension 0, sample i along dimension 1, so
- * that consecutive work items read consecutive entries of W2 and of the
- * hidden rows (one e / H, e % H per item made PoCL gather them) */
+/* (M4) in the GPU shape: D[e] for e = i H + h < n H, from R + roff and the
+ * hidden rows at hoff; hidden unit h along dimension 0 (consecutive work
+ * items read consecutive entries of W2 and of the hidden rows), sample i
+ * along dimension 1 */
 __kernel void mlp_back_hidden(__global const real *R, int roff, __global const real *y, int d, int H,
                               __global const real *hid, int hoff, int act, int n, __global real *D)
 {
@@ -138,9 +138,10 @@ __kernel void mlp_back_hidden(__global const real *R, int roff, __global const r
 
 /* (M4) in the CPU shape: work item i < n writes row i of D, HC_VW hidden
  * units at a time, each entry the K fmas of mlp_back_hidden in the same
- * order (the same bits). One item per entry spent its time in PoCL's
- * per-work-group overhead (n H / 64 groups: 3.4 ms on the 2-core EPYC
- * for n = 5000, H = 300, at 10x its bound). */
+ * order (the same bits). One item per entry took 3.4 ms on the 2-core
+ * EPYC for n = 5000, H = 300 (10x its bound; with h along dimension 0 as
+ * well), most likely in PoCL's overhead per work-group (n H / 64 groups);
+ * this kernel takes 0.75 to 1.0 ms. */
 __kernel void mlp_back_hidden_rows(__global const real *R, int roff, __global const real *y, int d, int H,
                                    __global const real *hid, int hoff, int act, int n, __global real *D)
 {
